@@ -1,0 +1,88 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "switchyard",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "switchyard", targets: ["switchyard"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+    ],
+    targets: [
+        // Pure layers: no NIO, testable and benchmarkable alone.
+        .target(
+            name: "SwitchyardConfig",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        .target(
+            name: "SwitchyardTraffic",
+            dependencies: [.product(name: "Atomics", package: "swift-atomics")]
+        ),
+        .target(
+            name: "SwitchyardBalancing",
+            dependencies: [
+                "SwitchyardTraffic",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        // The NIO data path.
+        .target(
+            name: "SwitchyardProxy",
+            dependencies: [
+                "SwitchyardBalancing", "SwitchyardTraffic",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Builds listeners and pools from a config and runs them as services.
+        .target(
+            name: "SwitchyardRuntime",
+            dependencies: [
+                "SwitchyardConfig", "SwitchyardProxy", "SwitchyardBalancing", "SwitchyardTraffic",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "switchyard",
+            dependencies: [
+                "SwitchyardConfig", "SwitchyardRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "SwitchyardConfigTests",
+            dependencies: ["SwitchyardConfig"]
+        ),
+        .testTarget(
+            name: "SwitchyardBalancingTests",
+            dependencies: ["SwitchyardBalancing", "SwitchyardTraffic"]
+        ),
+        .testTarget(
+            name: "SwitchyardProxyTests",
+            dependencies: [
+                "SwitchyardConfig", "SwitchyardProxy", "SwitchyardRuntime", "SwitchyardBalancing",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+    ]
+)

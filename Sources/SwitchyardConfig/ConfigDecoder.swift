@@ -1,0 +1,111 @@
+import Yams
+
+/// A config read from YAML before validation, with the problems found in its shape and where each value came from.
+struct DecodedConfig {
+    var config: SwitchyardConfig
+    /// Shape problems, already pointed at their lines.
+    var issues: [ConfigIssue] = []
+    /// The field paths of those problems, whose values hold placeholders that later checks should not report again.
+    var failedPaths: [String] = []
+    var sourceMap = SourceMap()
+}
+
+/// Maps a composed YAML document onto the config model: the valid keys at every level and which field each sets.
+struct ConfigDecoder {
+    private static let rootKeys = ["log", "admin", "workers", "listeners", "pools"]
+    private static let listenerKeys = [
+        "name", "mode", "listen", "pool", "auth", "max_connections", "max_header_bytes", "add_via",
+        "add_x_forwarded_for", "timeouts",
+    ]
+    private static let poolKeys = [
+        "policy", "policy_options", "max_connections_per_target", "keepalive", "targets",
+    ]
+
+    private let reader = YAMLNodeReader()
+
+    /// The config `root` describes (no listeners for an empty document), with every shape problem in it.
+    static func decode(_ root: Node?, file: String?) -> DecodedConfig {
+        let decoder = ConfigDecoder()
+        let config = decoder.config(root)
+        let sourceMap = decoder.reader.sourceMap
+        return DecodedConfig(
+            config: config,
+            issues: decoder.reader.issues.map { sourceMap.locate($0, file: file) },
+            failedPaths: decoder.reader.issues.map(\.path),
+            sourceMap: sourceMap)
+    }
+
+    private func config(_ root: Node?) -> SwitchyardConfig {
+        var config = SwitchyardConfig(listeners: [], pools: [])
+        guard let root, let top = reader.mapping(root, at: "", keys: Self.rootKeys) else { return config }
+        if let log = top.mapping("log", keys: ["level", "format"]) {
+            log.read("level", into: &config.log.level, noun: "log level", parse: LogLevel.init(configText:))
+            log.read("format", into: &config.log.format, noun: "log format", parse: LogFormat.init(configText:))
+        }
+        top.mapping("admin", keys: ["listen"])?.read("listen", into: &config.admin.listen)
+        top.read("workers", into: &config.workers)
+        config.listeners = top.list("listeners")?.map(listener) ?? []
+        config.pools = top.mapping("pools", keys: nil)?.entries.map(pool) ?? []
+        return config
+    }
+
+    private func listener(path: String, node: Node) -> ListenerSettings {
+        var listener = ListenerSettings(name: "", listen: ListenAddress(host: "", port: 0), pool: "")
+        guard let fields = reader.mapping(node, at: path, keys: Self.listenerKeys) else { return listener }
+        fields.read("name", into: &listener.name, required: true)
+        fields.read(
+            "mode", into: &listener.mode, noun: "listener mode", required: true,
+            note: " (reverse and socks5 come later)", parse: ListenerMode.init(rawValue:))
+        fields.read("listen", into: &listener.listen, required: true)
+        fields.read("pool", into: &listener.pool, required: true)
+        if let auth = fields.mapping("auth", keys: ["users"]) {
+            listener.auth = AuthSettings(users: auth.list("users", required: true)?.map(user) ?? [])
+        }
+        fields.read("max_connections", into: &listener.maxConnections)
+        fields.read("max_header_bytes", into: &listener.maxHeaderBytes)
+        fields.read("add_via", into: &listener.addVia)
+        fields.read("add_x_forwarded_for", into: &listener.addXForwardedFor)
+        if let timeouts = fields.mapping("timeouts", keys: ["connect", "idle", "header_read", "shutdown"]) {
+            timeouts.read("connect", into: &listener.timeouts.connect)
+            timeouts.read("idle", into: &listener.timeouts.idle)
+            timeouts.read("header_read", into: &listener.timeouts.headerRead)
+            timeouts.read("shutdown", into: &listener.timeouts.shutdown)
+        }
+        return listener
+    }
+
+    private func user(path: String, node: Node) -> ProxyUser {
+        var user = ProxyUser(username: "", password: "")
+        guard let fields = reader.mapping(node, at: path, keys: ["username", "password"]) else { return user }
+        fields.read("username", into: &user.username, required: true)
+        fields.read("password", into: &user.password, required: true)
+        return user
+    }
+
+    private func pool(_ entry: YAMLMapping.Entry) -> PoolSettings {
+        var pool = PoolSettings(name: entry.key, targets: [])
+        guard let fields = reader.mapping(entry.value, at: entry.path, keys: Self.poolKeys) else { return pool }
+        fields.read("policy", into: &pool.policy)
+        let optionKeys = ["history_window", "history_size", "history_max_total_entries"]
+        if let options = fields.mapping("policy_options", keys: optionKeys) {
+            options.read("history_window", into: &pool.policyOptions.historyWindow)
+            options.read("history_size", into: &pool.policyOptions.historySize)
+            options.read("history_max_total_entries", into: &pool.policyOptions.historyMaxTotalEntries)
+        }
+        fields.read("max_connections_per_target", into: &pool.maxConnectionsPerTarget)
+        if let keepAlive = fields.mapping("keepalive", keys: ["max_idle_per_destination", "idle_timeout"]) {
+            keepAlive.read("max_idle_per_destination", into: &pool.keepAlive.maxIdlePerDestination)
+            keepAlive.read("idle_timeout", into: &pool.keepAlive.idleTimeout)
+        }
+        pool.targets = fields.list("targets", required: true)?.map(target) ?? []
+        return pool
+    }
+
+    private func target(path: String, node: Node) -> TargetSettings {
+        var target = TargetSettings()
+        guard let fields = reader.mapping(node, at: path, keys: ["source_ip", "weight"]) else { return target }
+        fields.read("source_ip", into: &target.sourceIP)
+        fields.read("weight", into: &target.weight)
+        return target
+    }
+}

@@ -1,0 +1,124 @@
+/// The rules a config must follow beyond its YAML shape. Each broken rule is one issue naming the field path, which
+/// the loader then points at the YAML line or the flat option the value came from.
+struct ConfigValidator {
+    private var issues: [ConfigIssue] = []
+
+    /// Every broken rule in `config`, in field order.
+    static func issues(in config: SwitchyardConfig) -> [ConfigIssue] {
+        var validator = ConfigValidator()
+        validator.check(config)
+        return validator.issues
+    }
+
+    private mutating func report(_ message: String, at path: String) {
+        issues.append(ConfigIssue(path: path, message: message))
+    }
+
+    private mutating func check(_ config: SwitchyardConfig) {
+        if config.listeners.isEmpty { report("no listeners; define at least one under \"listeners\"", at: "listeners") }
+        atLeast(0, config.workers, at: "workers")
+        if config.workers > 1024 { report("must be at most 1024, got \(config.workers)", at: "workers") }
+        var nameOwners: [String: Int] = [:]
+        var addressOwners: [ListenAddress: String] = [:]
+        for (index, listener) in config.listeners.enumerated() {
+            let path = ConfigPath.index(index, in: "listeners")
+            if listener.name.isEmpty {
+                report("must not be empty", at: "\(path).name")
+            } else if let first = nameOwners[listener.name] {
+                report("duplicate listener name \"\(listener.name)\" (also listeners[\(first)])", at: "\(path).name")
+            } else {
+                nameOwners[listener.name] = index
+            }
+            if listener.listen.port != 0 {
+                if let owner = addressOwners[listener.listen] {
+                    report("\(listener.listen) is already used by listener \"\(owner)\"", at: "\(path).listen")
+                } else {
+                    addressOwners[listener.listen] = listener.name
+                }
+            }
+            check(listener, at: path, pools: config.pools.map(\.name))
+        }
+        if let owner = addressOwners[config.admin.listen] {
+            report("\(config.admin.listen) is already used by listener \"\(owner)\"", at: "admin.listen")
+        }
+        var poolNames: Set<String> = []
+        for pool in config.pools {
+            let path = ConfigPath.key(pool.name, in: "pools")
+            if pool.name.isEmpty { report("a pool name must not be empty", at: path) }
+            if !poolNames.insert(pool.name).inserted { report("duplicate pool name \"\(pool.name)\"", at: path) }
+            check(pool, at: path)
+        }
+    }
+
+    private mutating func check(_ listener: ListenerSettings, at path: String, pools: [String]) {
+        if !pools.contains(listener.pool) {
+            let hint = Suggestion.didYouMean(listener.pool, in: pools)
+            let known = pools.isEmpty ? "; no pools are defined" : "; defined pools: \(pools.joined(separator: ", "))"
+            report("no pool named \"\(listener.pool)\"\(hint.isEmpty ? known : hint)", at: "\(path).pool")
+        }
+        if let auth = listener.auth { check(auth, at: "\(path).auth") }
+        atLeast(1, listener.maxConnections, at: "\(path).max_connections")
+        let range = ListenerSettings.maxHeaderBytesRange
+        if !range.contains(listener.maxHeaderBytes) {
+            report(
+                "must be \(range.lowerBound)-\(range.upperBound), got \(listener.maxHeaderBytes)",
+                at: "\(path).max_header_bytes")
+        }
+        positive(listener.timeouts.connect, at: "\(path).timeouts.connect")
+        positive(listener.timeouts.idle, at: "\(path).timeouts.idle")
+        positive(listener.timeouts.headerRead, at: "\(path).timeouts.header_read")
+        positive(listener.timeouts.shutdown, at: "\(path).timeouts.shutdown")
+    }
+
+    private mutating func check(_ auth: AuthSettings, at path: String) {
+        if auth.users.isEmpty { report("must list at least one user", at: "\(path).users") }
+        var seen: Set<String> = []
+        for (index, user) in auth.users.enumerated() {
+            let userPath = ConfigPath.index(index, in: "\(path).users")
+            if user.username.isEmpty || user.username.contains(":") {
+                report("must be non-empty and contain no \":\"", at: "\(userPath).username")
+            } else if !seen.insert(user.username).inserted {
+                report("duplicate username \"\(user.username)\"", at: "\(userPath).username")
+            }
+        }
+    }
+
+    private mutating func check(_ pool: PoolSettings, at path: String) {
+        if !PoolSettings.knownPolicies.contains(pool.policy) {
+            report(
+                "unknown policy \"\(pool.policy)\"; known policies: "
+                    + PoolSettings.knownPolicies.joined(separator: ", ")
+                    + Suggestion.didYouMean(pool.policy, in: PoolSettings.knownPolicies),
+                at: "\(path).policy")
+        }
+        positive(pool.policyOptions.historyWindow, at: "\(path).policy_options.history_window")
+        atLeast(1, pool.policyOptions.historySize, at: "\(path).policy_options.history_size")
+        atLeast(1, pool.policyOptions.historyMaxTotalEntries, at: "\(path).policy_options.history_max_total_entries")
+        atLeast(1, pool.maxConnectionsPerTarget, at: "\(path).max_connections_per_target")
+        atLeast(0, pool.keepAlive.maxIdlePerDestination, at: "\(path).keepalive.max_idle_per_destination")
+        positive(pool.keepAlive.idleTimeout, at: "\(path).keepalive.idle_timeout")
+        if pool.targets.isEmpty { report("must list at least one target", at: "\(path).targets") }
+        var firstIndexByID: [String: Int] = [:]
+        for (index, target) in pool.targets.enumerated() {
+            let targetPath = ConfigPath.index(index, in: "\(path).targets")
+            if let ip = target.sourceIP, !IPAddress.isValid(ip) {
+                report("\"\(ip)\" is not an IP address", at: "\(targetPath).source_ip")
+            }
+            if let first = firstIndexByID[target.id] {
+                let what = target.sourceIP.map { "source_ip \"\($0)\"" } ?? "target without source_ip"
+                report("duplicate \(what) (same as targets[\(first)])", at: targetPath)
+            } else {
+                firstIndexByID[target.id] = index
+            }
+            atLeast(0, target.weight, at: "\(targetPath).weight")
+        }
+    }
+
+    private mutating func atLeast(_ minimum: Int, _ value: Int, at path: String) {
+        if value < minimum { report("must be at least \(minimum), got \(value)", at: path) }
+    }
+
+    private mutating func positive(_ duration: Duration, at path: String) {
+        if duration <= .zero { report("must be greater than 0, got \(DurationText.format(duration))", at: path) }
+    }
+}

@@ -1,0 +1,112 @@
+/// The seed's flat options, from command-line flags or environment variables. They describe one forward listener and
+/// its pool: without a file they adjust `SwitchyardConfig.embeddedDefault`, with one they override the file's first
+/// forward listener and that listener's pool. Every field is the raw text as given; nil means not given.
+public struct FlatOptions: Sendable, Equatable {
+    /// Comma-separated source IPs; replaces the pool's targets.
+    public var ips: String?
+    /// The listener's port (its host is kept).
+    public var port: String?
+    /// The admin endpoint's port.
+    public var metricsPort: String?
+    /// `user:password`, the listener's only proxy account.
+    public var auth: String?
+    /// The listener's connect timeout.
+    public var timeout: String?
+    /// The listener's idle timeout.
+    public var idleTimeout: String?
+    /// The pool's `max_connections_per_target`.
+    public var maxConnsPerIP: String?
+    /// The listener's `max_connections`.
+    public var maxConnsTotal: String?
+    public var historyWindow: String?
+    public var historySize: String?
+    public var historyMaxTotalEntries: String?
+    /// Event-loop threads (`workers`).
+    public var workers: String?
+    public var logLevel: String?
+    public var logFormat: String?
+
+    public init(
+        ips: String? = nil, port: String? = nil, metricsPort: String? = nil, auth: String? = nil,
+        timeout: String? = nil, idleTimeout: String? = nil, maxConnsPerIP: String? = nil,
+        maxConnsTotal: String? = nil, historyWindow: String? = nil, historySize: String? = nil,
+        historyMaxTotalEntries: String? = nil, workers: String? = nil, logLevel: String? = nil, logFormat: String? = nil
+    ) {
+        self.ips = ips
+        self.port = port
+        self.metricsPort = metricsPort
+        self.auth = auth
+        self.timeout = timeout
+        self.idleTimeout = idleTimeout
+        self.maxConnsPerIP = maxConnsPerIP
+        self.maxConnsTotal = maxConnsTotal
+        self.historyWindow = historyWindow
+        self.historySize = historySize
+        self.historyMaxTotalEntries = historyMaxTotalEntries
+        self.workers = workers
+        self.logLevel = logLevel
+        self.logFormat = logFormat
+    }
+
+    /// The options set in `env` through `SWITCHYARD_IPS`, `SWITCHYARD_PORT` and the like; empty values count as unset.
+    public static func fromEnvironment(_ env: [String: String]) -> FlatOptions {
+        var options = FlatOptions()
+        for option in FlatOption.allCases {
+            if let value = env[option.environmentVariable], !value.isEmpty { options[keyPath: option.field] = value }
+        }
+        return options
+    }
+}
+
+/// One flat option: its field in `FlatOptions`, its command-line flag and its environment variable.
+enum FlatOption: CaseIterable {
+    case ips, port, metricsPort, auth, timeout, idleTimeout, maxConnsPerIP, maxConnsTotal
+    case historyWindow, historySize, historyMaxTotalEntries, workers, logLevel, logFormat
+
+    var field: WritableKeyPath<FlatOptions, String?> {
+        switch self {
+        case .ips: \.ips
+        case .port: \.port
+        case .metricsPort: \.metricsPort
+        case .auth: \.auth
+        case .timeout: \.timeout
+        case .idleTimeout: \.idleTimeout
+        case .maxConnsPerIP: \.maxConnsPerIP
+        case .maxConnsTotal: \.maxConnsTotal
+        case .historyWindow: \.historyWindow
+        case .historySize: \.historySize
+        case .historyMaxTotalEntries: \.historyMaxTotalEntries
+        case .workers: \.workers
+        case .logLevel: \.logLevel
+        case .logFormat: \.logFormat
+        }
+    }
+
+    /// The option's name in kebab case, e.g. `max-conns-per-ip`.
+    private var name: String {
+        switch self {
+        case .ips: "ips"
+        case .port: "port"
+        case .metricsPort: "metrics-port"
+        case .auth: "auth"
+        case .timeout: "timeout"
+        case .idleTimeout: "idle-timeout"
+        case .maxConnsPerIP: "max-conns-per-ip"
+        case .maxConnsTotal: "max-conns-total"
+        case .historyWindow: "history-window"
+        case .historySize: "history-size"
+        case .historyMaxTotalEntries: "history-max-total-entries"
+        case .workers: "workers"
+        case .logLevel: "log-level"
+        case .logFormat: "log-format"
+        }
+    }
+
+    /// `--ips`, `--metrics-port`, ...
+    var flag: String { "--" + name }
+
+    /// `SWITCHYARD_IPS`, `SWITCHYARD_METRICS_PORT`, ...
+    var environmentVariable: String {
+        "SWITCHYARD_" + name.uppercased().replacing("-", with: "_")
+    }
+}

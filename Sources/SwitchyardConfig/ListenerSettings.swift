@@ -1,0 +1,77 @@
+/// What a listener does with the connections it accepts.
+public enum ListenerMode: String, CaseIterable, Sendable, Equatable {
+    /// An HTTP forward proxy: absolute-form requests and CONNECT tunnels.
+    case forward
+}
+
+/// One listening socket: how it proxies, where it listens, which pool it sends traffic through, and its limits.
+public struct ListenerSettings: Sendable, Equatable {
+    public var name: String
+    public var mode: ListenerMode
+    public var listen: ListenAddress
+    /// The name of the pool of egress targets this listener uses.
+    public var pool: String
+    /// Proxy authentication; nil lets every client through.
+    public var auth: AuthSettings?
+    /// Connections open at once on this listener, in total.
+    public var maxConnections: Int
+    /// The largest request head accepted, in bytes.
+    public var maxHeaderBytes: Int
+    public var addVia: Bool
+    public var addXForwardedFor: Bool
+    public var timeouts: ListenerTimeouts
+
+    public init(
+        name: String,
+        mode: ListenerMode = .forward,
+        listen: ListenAddress,
+        pool: String,
+        auth: AuthSettings? = nil,
+        maxConnections: Int = 1000,
+        maxHeaderBytes: Int = 32768,
+        addVia: Bool = false,
+        addXForwardedFor: Bool = false,
+        timeouts: ListenerTimeouts = .default
+    ) {
+        self.name = name
+        self.mode = mode
+        self.listen = listen
+        self.pool = pool
+        self.auth = auth
+        self.maxConnections = maxConnections
+        self.maxHeaderBytes = maxHeaderBytes
+        self.addVia = addVia
+        self.addXForwardedFor = addXForwardedFor
+        self.timeouts = timeouts
+    }
+
+    /// The range `maxHeaderBytes` must fall in.
+    public static let maxHeaderBytesRange = 1024...81920
+}
+
+/// How long a listener waits for each stage of a connection.
+public struct ListenerTimeouts: Sendable, Equatable {
+    /// Dialing an upstream.
+    public var connect: Duration
+    /// A connection with no traffic either way.
+    public var idle: Duration
+    /// Receiving a complete request head.
+    public var headerRead: Duration
+    /// Draining open connections on shutdown before closing them.
+    public var shutdown: Duration
+
+    public init(
+        connect: Duration = .seconds(30),
+        idle: Duration = .seconds(60),
+        headerRead: Duration = .seconds(10),
+        shutdown: Duration = .seconds(30)
+    ) {
+        self.connect = connect
+        self.idle = idle
+        self.headerRead = headerRead
+        self.shutdown = shutdown
+    }
+
+    /// Connect 30s, idle 60s, header read 10s, shutdown 30s.
+    public static let `default` = ListenerTimeouts()
+}

@@ -1,0 +1,85 @@
+/// A named set of egress targets and how traffic is spread over them.
+public struct PoolSettings: Sendable, Equatable {
+    public var name: String
+    /// The balancing policy's config name; one of `knownPolicies`.
+    public var policy: String
+    public var policyOptions: PolicyOptions
+    /// Connections open at once through each target.
+    public var maxConnectionsPerTarget: Int
+    /// The pool of idle upstream connections kept for reuse.
+    public var keepAlive: KeepAliveSettings
+    public var targets: [TargetSettings]
+
+    public init(
+        name: String,
+        policy: String = PoolSettings.defaultPolicy,
+        policyOptions: PolicyOptions = .default,
+        maxConnectionsPerTarget: Int = 100,
+        keepAlive: KeepAliveSettings = .default,
+        targets: [TargetSettings]
+    ) {
+        self.name = name
+        self.policy = policy
+        self.policyOptions = policyOptions
+        self.maxConnectionsPerTarget = maxConnectionsPerTarget
+        self.keepAlive = keepAlive
+        self.targets = targets
+    }
+
+    /// The policy used when a pool names none.
+    public static let defaultPolicy = "lru-per-host"
+    /// The policy names a pool may use.
+    public static let knownPolicies = ["lru-per-host"]
+}
+
+/// Tuning for the balancing policy: how much per-host history it keeps.
+public struct PolicyOptions: Sendable, Equatable {
+    /// How far back the policy remembers which target served a host.
+    public var historyWindow: Duration
+    /// Entries remembered per host.
+    public var historySize: Int
+    /// Entries remembered over all hosts.
+    public var historyMaxTotalEntries: Int
+
+    public init(historyWindow: Duration = .seconds(300), historySize: Int = 100, historyMaxTotalEntries: Int = 100_000)
+    {
+        self.historyWindow = historyWindow
+        self.historySize = historySize
+        self.historyMaxTotalEntries = historyMaxTotalEntries
+    }
+
+    /// A 5 minute window, 100 entries per host, 100000 in all.
+    public static let `default` = PolicyOptions()
+}
+
+/// The idle upstream connections a pool keeps for reuse.
+public struct KeepAliveSettings: Sendable, Equatable {
+    /// Idle connections kept per destination; 0 disables reuse.
+    public var maxIdlePerDestination: Int
+    /// How long an idle connection is kept.
+    public var idleTimeout: Duration
+
+    public init(maxIdlePerDestination: Int = 8, idleTimeout: Duration = .seconds(90)) {
+        self.maxIdlePerDestination = maxIdlePerDestination
+        self.idleTimeout = idleTimeout
+    }
+
+    /// 8 idle connections per destination, kept 90s.
+    public static let `default` = KeepAliveSettings()
+}
+
+/// One egress target: the local source address outgoing connections bind to, and its share of traffic.
+public struct TargetSettings: Sendable, Equatable {
+    /// The local IP to bind outgoing connections to; nil leaves through the default route.
+    public var sourceIP: String?
+    /// Relative share of traffic; 0 takes the target out of rotation.
+    public var weight: Int
+
+    public init(sourceIP: String? = nil, weight: Int = 1) {
+        self.sourceIP = sourceIP
+        self.weight = weight
+    }
+
+    /// The target's identity within its pool, stable across reloads: its source IP, or `default`.
+    public var id: String { sourceIP ?? "default" }
+}

@@ -1,0 +1,57 @@
+/// The whole configuration of a Switchyard process: logging, the admin endpoint, the listeners that accept client
+/// connections and the pools of egress targets they send traffic through.
+///
+/// Build one with `ConfigLoader` (file, environment and flags, validated) or in code; `validate()` checks one built
+/// in code against the same rules.
+public struct SwitchyardConfig: Sendable, Equatable {
+    public var log: LogSettings
+    public var admin: AdminSettings
+    /// Event-loop threads serving every listener; 0 means one per CPU core.
+    public var workers: Int
+    public var listeners: [ListenerSettings]
+    public var pools: [PoolSettings]
+
+    public init(
+        log: LogSettings = .default,
+        admin: AdminSettings = .default,
+        workers: Int = 0,
+        listeners: [ListenerSettings],
+        pools: [PoolSettings]
+    ) {
+        self.log = log
+        self.admin = admin
+        self.workers = workers
+        self.listeners = listeners
+        self.pools = pools
+    }
+
+    /// The pool called `name`, if there is one.
+    public func pool(named name: String) -> PoolSettings? {
+        pools.first { $0.name == name }
+    }
+
+    /// What Switchyard runs with when given neither a file nor options: a forward proxy on 127.0.0.1:3128 sending
+    /// everything through the default route, and the admin endpoint on 127.0.0.1:9090.
+    public static var embeddedDefault: SwitchyardConfig {
+        SwitchyardConfig(
+            listeners: [
+                ListenerSettings(
+                    name: "egress", mode: .forward, listen: ListenAddress(host: "127.0.0.1", port: 3128),
+                    pool: "default")
+            ],
+            pools: [PoolSettings(name: "default", targets: [TargetSettings()])]
+        )
+    }
+
+    /// The config as YAML in the file's own shape. With `redactingSecrets` false the text loads back to an equal
+    /// config; by default passwords are written as `<redacted>`.
+    public func rendered(redactingSecrets: Bool = true) -> String {
+        ConfigRenderer.render(self, redactingSecrets: redactingSecrets)
+    }
+
+    /// Checks a config built in code against the rules `ConfigLoader` applies, reporting every broken rule at once.
+    public func validate() throws(ConfigErrors) {
+        let issues = ConfigValidator.issues(in: self)
+        if !issues.isEmpty { throw ConfigErrors(issues: issues) }
+    }
+}

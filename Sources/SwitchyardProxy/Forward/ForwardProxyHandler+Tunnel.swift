@@ -1,0 +1,134 @@
+import NIOCore
+import NIOHTTP1
+import SwitchyardBalancing
+
+/// A CONNECT waiting for its upstream connection.
+final class TunnelAttempt {
+    let start = NIODeadline.now()
+    let head: HTTPRequestHead
+    let destination: ProxyDestination
+    let target: BalancingTarget
+    let route: EgressRoute
+    private var holdsConnectionSlot = true
+
+    init(head: HTTPRequestHead, destination: ProxyDestination, target: BalancingTarget, route: EgressRoute) {
+        self.head = head
+        self.destination = destination
+        self.target = target
+        self.route = route
+    }
+
+    func releaseConnectionSlot() {
+        if holdsConnectionSlot {
+            holdsConnectionSlot = false
+            target.connections.release()
+        }
+    }
+}
+
+extension ForwardProxyHandler {
+    /// Dials the CONNECT target through a picked egress route, then answers `200` and hands both channels to
+    /// a `GlueHandler` pair. Bytes the client sent right after its CONNECT request are relayed, not lost.
+    func openTunnel(_ head: HTTPRequestHead) {
+        guard let destination = ProxyDestination.parseConnectAuthority(head.uri) else {
+            return reject(head, .badRequest, "CONNECT target must be host:port")
+        }
+        let destinationKey = DestinationKey.make(host: destination.host, port: destination.port)
+        guard let target = settings.pool.balancer.acquire(PickRequest(destination: destinationKey, clientAddress: clientIP))
+        else {
+            return reject(head, .serviceUnavailable, "no egress route available: every target is at its limit")
+        }
+        let attempt = TunnelAttempt(
+            head: head,
+            destination: destination,
+            target: target,
+            route: settings.pool.route(for: target)
+        )
+        state = .connectingTunnel(attempt)
+        let idleTimeout = settings.idleTimeout
+        settings.connector.connect(
+            host: destination.host,
+            port: destination.port,
+            route: attempt.route,
+            on: context.eventLoop
+        ) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+            }
+        }.assumeIsolated().whenComplete { result in
+            guard case .connectingTunnel(let current) = self.state, current === attempt else {
+                if case .success(let channel) = result { channel.close(promise: nil) }
+                attempt.releaseConnectionSlot()
+                return
+            }
+            switch result {
+            case .success(let upstream):
+                do {
+                    try self.handOver(to: upstream, attempt)
+                } catch {
+                    upstream.close(promise: nil)
+                    attempt.releaseConnectionSlot()
+                    self.context.close(promise: nil)
+                }
+            case .failure(let error):
+                attempt.releaseConnectionSlot()
+                let failure = UpstreamFailure(error, host: destination.host, port: destination.port, route: attempt.route)
+                self.logTunnel(attempt, client: self.clientDescription, status: failure.status.status.code, up: 0, down: 0, error: failure.description)
+                self.respond(failure.status, failure.description, version: head.version)
+            }
+        }
+    }
+
+    private func handOver(to upstream: any Channel, _ attempt: TunnelAttempt) throws {
+        let (clientGlue, upstreamGlue) = GlueHandler.matchedPair()
+        try upstream.pipeline.syncOperations.addHandler(upstreamGlue)
+
+        let established = HTTPResponseStatus.custom(code: 200, reasonPhrase: "Connection Established")
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: attempt.head.version, status: established))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        state = .tunnel
+
+        let pipeline = context.pipeline.syncOperations
+        try pipeline.addHandler(clientGlue, position: .after(self))
+        try pipeline.removeHandler(pipeline.handler(type: HTTPServerPipelineHandler.self))
+        try pipeline.removeHandler(pipeline.handler(type: NIOHTTPResponseHeadersValidator.self))
+        try pipeline.removeHandler(pipeline.handler(type: HTTPResponseEncoder.self))
+        try pipeline.removeHandler(pipeline.handler(type: RequestHeadTimeoutHandler.self))
+        try pipeline.removeHandler(context: context)
+        // Last: the decoder passes on whatever the client pipelined after the CONNECT head.
+        try pipeline.removeHandler(pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
+
+        let client = clientDescription
+        context.channel.closeFuture.and(upstream.closeFuture).assumeIsolated().whenComplete { _ in
+            attempt.releaseConnectionSlot()
+            self.logTunnel(
+                attempt,
+                client: client,
+                status: 200,
+                up: clientGlue.counter.bytesRead,
+                down: upstreamGlue.counter.bytesRead,
+                error: nil
+            )
+        }
+        if pendingRead {
+            pendingRead = false
+            context.channel.read()
+        }
+    }
+
+    private func logTunnel(_ attempt: TunnelAttempt, client: String, status: UInt, up: Int, down: Int, error: String?) {
+        AccessRecord(
+            listener: settings.listenerName,
+            client: client,
+            user: username,
+            method: "CONNECT",
+            host: attempt.head.uri,
+            egress: attempt.route.id,
+            status: status,
+            bytesUp: up,
+            bytesDown: down,
+            start: attempt.start,
+            error: error
+        ).emit(to: settings.logger)
+    }
+}

@@ -1,0 +1,30 @@
+import NIOCore
+import NIOHTTP1
+
+/// Sets up the pipeline of an accepted forward-proxy connection.
+public enum ForwardProxyPipeline {
+    /// Adds: idle timeout, request-head timeout, NIO's HTTP/1.1 server codec (with pipelining assistance and
+    /// the configured header-size limit), then the `ForwardProxyHandler`.
+    ///
+    /// The codec is set up with an (empty) upgrade configuration only so the decoder forwards the bytes that
+    /// follow a CONNECT request when it is removed, instead of dropping them.
+    public static func configure(_ channel: any Channel, settings: ForwardProxySettings) throws {
+        let pipeline = channel.pipeline.syncOperations
+        let headTimeout = RequestHeadTimeoutHandler(timeout: settings.headerReadTimeout, logger: settings.logger)
+        try pipeline.addHandler(IdleStateHandler(allTimeout: settings.idleTimeout))
+        try pipeline.addHandler(headTimeout)
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = settings.maxHeaderBytes
+        limits.maxHeaderFieldSize = settings.maxHeaderBytes
+        try pipeline.configureHTTPServerPipeline(
+            position: .last,
+            withPipeliningAssistance: true,
+            withServerUpgrade: (upgraders: [], completionHandler: { _ in }),
+            withErrorHandling: false,
+            withOutboundHeaderValidation: true,
+            withEncoderConfiguration: .init(),
+            withDecoderLimitConfiguration: limits
+        )
+        try pipeline.addHandler(ForwardProxyHandler(settings: settings, headTimeout: headTimeout))
+    }
+}

@@ -1,0 +1,80 @@
+/// Checks `Proxy-Authorization: Basic ...` against the configured users.
+///
+/// Every configured credential is compared, each in constant time, so neither the user name nor how much of
+/// the password matched shows in the timing. Passwords are never logged; only the user name of a success is
+/// returned, for the access log.
+struct ProxyAuthenticator: Sendable {
+    enum Outcome: Equatable {
+        case authenticated(username: String)
+        case missing
+        case rejected
+    }
+
+    private let credentials: [[UInt8]]
+
+    init(users: [(username: String, password: String)]) {
+        self.credentials = users.map { Array("\($0.username):\($0.password)".utf8) }
+    }
+
+    func check(_ headerValues: [String]) -> Outcome {
+        guard let header = headerValues.first else { return .missing }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "basic",
+            let decoded = Base64.decode(parts[1].trimmingSpaces())
+        else { return .rejected }
+        var matched: [UInt8]? = nil
+        for credential in credentials where Self.constantTimeEquals(credential, decoded) {
+            matched = credential
+        }
+        guard let matched, let colon = matched.firstIndex(of: UInt8(ascii: ":")) else { return .rejected }
+        return .authenticated(username: String(decoding: matched[..<colon], as: UTF8.self))
+    }
+
+    /// Compares two byte strings in time that depends only on their lengths.
+    static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        var difference = UInt8(truncatingIfNeeded: lhs.count ^ rhs.count)
+        let count = max(lhs.count, rhs.count)
+        for index in 0..<count {
+            let left = index < lhs.count ? lhs[index] : 0
+            let right = index < rhs.count ? rhs[index] : 0
+            difference |= left ^ right
+        }
+        return difference == 0
+    }
+}
+
+/// Standard base64 (RFC 4648 §4) decoding; padding optional. NIO keeps its codec internal and this is the only use.
+enum Base64 {
+    static func decode(_ text: String) -> [UInt8]? {
+        var output: [UInt8] = []
+        output.reserveCapacity(text.utf8.count * 3 / 4)
+        var accumulator: UInt32 = 0
+        var bits = 0
+        var sawPadding = false
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "=") {
+                sawPadding = true
+                continue
+            }
+            guard !sawPadding, let value = sextet(byte) else { return nil }
+            accumulator = (accumulator << 6) | UInt32(value)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+            }
+        }
+        return bits < 6 ? output : nil
+    }
+
+    private static func sextet(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return byte - UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): return byte - UInt8(ascii: "a") + 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0") + 52
+        case UInt8(ascii: "+"): return 62
+        case UInt8(ascii: "/"): return 63
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import NIOCore
+import NIOHTTP1
+
+/// The statuses the proxy itself answers with, and how such an answer is written.
+enum ProxyErrorStatus {
+    case badRequest, proxyAuthenticationRequired, requestTimeout, headersTooLarge
+    case badGateway, serviceUnavailable, gatewayTimeout
+
+    var status: HTTPResponseStatus {
+        switch self {
+        case .badRequest: .badRequest
+        case .proxyAuthenticationRequired: .proxyAuthenticationRequired
+        case .requestTimeout: .requestTimeout
+        case .headersTooLarge: .requestHeaderFieldsTooLarge
+        case .badGateway: .badGateway
+        case .serviceUnavailable: .serviceUnavailable
+        case .gatewayTimeout: .gatewayTimeout
+        }
+    }
+
+    /// A complete `Connection: close` response with a short plain-text body naming the cause.
+    func responseHead(version: HTTPVersion, bodyLength: Int) -> HTTPResponseHead {
+        var headers: HTTPHeaders = [
+            "content-type": "text/plain; charset=utf-8",
+            "content-length": String(bodyLength),
+            "connection": "close",
+        ]
+        if self == .proxyAuthenticationRequired {
+            headers.add(name: "proxy-authenticate", value: "Basic realm=\"switchyard\"")
+        }
+        return HTTPResponseHead(version: version, status: status, headers: headers)
+    }
+
+    /// The same response as raw bytes, for places outside the HTTP codec (before a request was parsed).
+    func rawResponse(message: String, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let body = message + "\n"
+        var buffer = allocator.buffer(capacity: 128 + body.utf8.count)
+        buffer.writeString("HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n")
+        for (name, value) in responseHead(version: .http1_1, bodyLength: body.utf8.count).headers {
+            buffer.writeString("\(name): \(value)\r\n")
+        }
+        buffer.writeString("\r\n")
+        buffer.writeString(body)
+        return buffer
+    }
+}

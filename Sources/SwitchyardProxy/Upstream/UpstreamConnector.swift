@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NIOCore
+import NIOPosix
+
+/// Opens TCP connections to upstreams on the caller's event loop, leaving through an egress route.
+struct UpstreamConnector: Sendable {
+    var connectTimeout: TimeAmount
+
+    /// Connects to `host:port`, bound to the route's source address if it has one. The returned channel
+    /// lives on `eventLoop` (the client's), so relaying needs no locks. `initializer` runs before the
+    /// channel becomes active.
+    func connect(
+        host: String,
+        port: Int,
+        route: EgressRoute,
+        on eventLoop: any EventLoop,
+        initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
+    ) -> EventLoopFuture<any Channel> {
+        var bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .channelInitializer(initializer)
+        if let source = route.sourceAddress {
+            bootstrap = bootstrap.bind(to: source)
+        }
+        return bootstrap.connect(host: host, port: port)
+    }
+}
+
+/// Why an upstream could not be reached, mapped to the status the client gets.
+enum UpstreamFailure: Error, CustomStringConvertible {
+    case dnsFailure(host: String)
+    case refused(host: String, port: Int)
+    case timedOut(host: String, port: Int)
+    case sourceAddressUnavailable(route: String)
+    case other(String)
+
+    init(_ error: any Error, host: String, port: Int, route: EgressRoute) {
+        if let failure = error as? UpstreamFailure {
+            self = failure
+            return
+        }
+        if case ChannelError.connectTimeout = error {
+            self = .timedOut(host: host, port: port)
+            return
+        }
+        if let error = error as? NIOConnectionError {
+            if error.connectionErrors.isEmpty, error.dnsAError != nil || error.dnsAAAAError != nil {
+                self = .dnsFailure(host: host)
+                return
+            }
+            let errnos = error.connectionErrors.compactMap { ($0.error as? IOError)?.errnoCode }
+            if errnos.contains(EADDRNOTAVAIL) || errnos.contains(EINVAL) && route.sourceAddress != nil {
+                self = .sourceAddressUnavailable(route: route.id)
+            } else if errnos.contains(ECONNREFUSED) {
+                self = .refused(host: host, port: port)
+            } else if error.connectionErrors.contains(where: { if case ChannelError.connectTimeout = $0.error { true } else { false } }) {
+                self = .timedOut(host: host, port: port)
+            } else {
+                self = .other("\(error)")
+            }
+            return
+        }
+        if let ioError = error as? IOError {
+            switch ioError.errnoCode {
+            case ECONNREFUSED: self = .refused(host: host, port: port)
+            case EADDRNOTAVAIL: self = .sourceAddressUnavailable(route: route.id)
+            default: self = .other("\(ioError)")
+            }
+            return
+        }
+        self = .other("\(error)")
+    }
+
+    var status: ProxyErrorStatus {
+        switch self {
+        case .timedOut: .gatewayTimeout
+        default: .badGateway
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .dnsFailure(let host): "DNS lookup failed for \(host)"
+        case .refused(let host, let port): "connection refused by \(host):\(port)"
+        case .timedOut(let host, let port): "connect to \(host):\(port) timed out"
+        case .sourceAddressUnavailable(let route): "cannot bind source address \(route)"
+        case .other(let text): "upstream connection failed: \(text)"
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Logging
+import NIOCore
+import NIOExtras
+import NIOPosix
+import Synchronization
+import SwitchyardConfig
+import SwitchyardProxy
+import SwitchyardTraffic
+
+/// One bound forward-proxy listener: accepts connections up to its limit and stops gracefully.
+final class ForwardListener: Sendable {
+    let name: String
+    private let listen: ListenAddress
+    private let proxySettings: ForwardProxySettings
+    private let connections: ConnectionLimiter
+    private let logger: Logger
+    private let state = Mutex<(channel: (any Channel)?, quiescing: ServerQuiescingHelper?)>((nil, nil))
+
+    init(settings: ListenerSettings, proxySettings: ForwardProxySettings, logger: Logger) {
+        self.name = settings.name
+        self.listen = settings.listen
+        self.proxySettings = proxySettings
+        self.connections = ConnectionLimiter(limit: settings.maxConnections)
+        self.logger = logger
+    }
+
+    /// The address actually bound (with the real port when the config asked for port 0).
+    var localAddress: SocketAddress? {
+        state.withLock { $0.channel?.localAddress }
+    }
+
+    func bind(on group: any EventLoopGroup) async throws {
+        let quiescing = ServerQuiescingHelper(group: group)
+        let proxySettings = self.proxySettings
+        let connections = self.connections
+        let logger = self.logger
+        let name = self.name
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+                }
+            }
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard ListenerAdmission.admit(channel, limiter: connections, listener: name, logger: logger) else {
+                        return
+                    }
+                    try ForwardProxyPipeline.configure(channel, settings: proxySettings)
+                }
+            }
+        do {
+            let channel = try await bootstrap.bind(host: listen.host, port: listen.port).get()
+            state.withLock { $0 = (channel, quiescing) }
+            logger.info(
+                "listening",
+                metadata: ["listener": "\(name)", "mode": "forward", "address": "\(channel.localAddress?.description ?? "?")"]
+            )
+        } catch {
+            quiescing.initiateShutdown(promise: nil)
+            throw ListenerBindError(listener: name, address: listen.description, underlying: error)
+        }
+    }
+
+    /// Stops accepting and asks idle connections to close; in-flight requests finish first, tunnels run on.
+    /// Completes when every connection has closed.
+    func quiesce(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        let quiescing = state.withLock { state -> ServerQuiescingHelper? in
+            defer { state.quiescing = nil }
+            return state.quiescing
+        }
+        guard let quiescing else { return eventLoop.makeSucceededVoidFuture() }
+        let promise = eventLoop.makePromise(of: Void.self)
+        quiescing.initiateShutdown(promise: promise)
+        return promise.futureResult
+    }
+}
+
+/// A listener could not bind its address.
+public struct ListenerBindError: Error, CustomStringConvertible {
+    public var listener: String
+    public var address: String
+    public var underlying: any Error
+    public var description: String { "listener \(listener): cannot listen on \(address): \(underlying)" }
+}

@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+import SwitchyardConfig
+
+/// Writes one log record per line to standard output, as a JSON object or as `key=value` text.
+///
+/// Each record is formatted first and written to file descriptor 1 with one `write` (unbuffered), so lines from
+/// different threads do not interleave and a supervisor (or a test) sees each line as it happens.
+public struct LineLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    private let label: String
+    private let format: LogFormat
+
+    public init(label: String, level: Logger.Level, format: LogFormat) {
+        self.label = label
+        self.logLevel = level
+        self.format = format
+    }
+
+    /// Installs this handler for every logger of the process.
+    public static func bootstrap(_ settings: LogSettings) {
+        let level = Logger.Level(settings.level)
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: level, format: settings.format) }
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var fields = self.metadata
+        if let extra = event.metadata { fields.merge(extra) { _, new in new } }
+        let time = Self.timestamp()
+        var line: String
+        switch format {
+        case .json:
+            line = "{\"time\":\(Self.quoted(time)),\"level\":\(Self.quoted(event.level.rawValue)),\"msg\":\(Self.quoted(event.message.description))"
+            for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
+                line += ",\(Self.quoted(key)):\(Self.quoted(value.description))"
+            }
+            line += "}\n"
+        case .text:
+            line = "\(time) \(event.level.rawValue.uppercased()) \(event.message)"
+            for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
+                line += " \(key)=\(value)"
+            }
+            line += "\n"
+        }
+        line.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(1, bytes.baseAddress! + offset, bytes.count - offset)
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+
+    private static func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var seconds = now.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int = 2) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T"
+            + "\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)).\(pad(Int32(now.tv_nsec / 1_000_000), 3))Z"
+    }
+
+    private static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
+
+extension Logger.Level {
+    /// The swift-log level for a configured level name.
+    public init(_ level: LogLevel) {
+        switch level {
+        case .trace: self = .trace
+        case .debug: self = .debug
+        case .info: self = .info
+        case .warn: self = .warning
+        case .error: self = .error
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+import SwitchyardBalancing
+import SwitchyardConfig
+import SwitchyardProxy
+import SwitchyardTraffic
+
+/// A running Switchyard: the event loops, the pools and the listeners built from one config.
+///
+/// `start()` binds every listener (and fails without serving anything if one cannot bind); `shutdown()`
+/// stops accepting, lets in-flight requests and tunnels finish within the listeners' `timeouts.shutdown`,
+/// then closes what is left. `run()` does both around the process's SIGTERM/SIGINT.
+public final class SwitchyardRuntime: Sendable {
+    public let config: SwitchyardConfig
+    private let group: MultiThreadedEventLoopGroup
+    private let listeners: [ForwardListener]
+    private let logger: Logger
+    private let shutdownGracePeriod: Duration
+
+    public init(config: SwitchyardConfig, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        let threads = config.workers > 0 ? config.workers : System.coreCount
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let eventLoops = Array(group.makeIterator())
+        var pools: [String: EgressPool] = [:]
+        for pool in config.pools {
+            pools[pool.name] = try Self.makePool(pool, eventLoops: eventLoops)
+        }
+        self.listeners = config.listeners.map { listener in
+            ForwardListener(
+                settings: listener,
+                proxySettings: ForwardProxySettings(
+                    listenerName: listener.name,
+                    pool: pools[listener.pool]!,
+                    users: listener.auth.map { $0.users.map { ($0.username, $0.password) } },
+                    connectTimeout: TimeAmount(listener.timeouts.connect),
+                    idleTimeout: TimeAmount(listener.timeouts.idle),
+                    headerReadTimeout: TimeAmount(listener.timeouts.headerRead),
+                    maxHeaderBytes: listener.maxHeaderBytes,
+                    addVia: listener.addVia,
+                    addXForwardedFor: listener.addXForwardedFor,
+                    logger: logger
+                ),
+                logger: logger
+            )
+        }
+        self.shutdownGracePeriod = config.listeners.map(\.timeouts.shutdown).max() ?? .seconds(30)
+    }
+
+    private static func makePool(_ pool: PoolSettings, eventLoops: [any EventLoop]) throws -> EgressPool {
+        let options = LRUPerHostOptions(
+            historyWindow: pool.policyOptions.historyWindow,
+            historySize: pool.policyOptions.historySize,
+            historyMaxTotalEntries: pool.policyOptions.historyMaxTotalEntries
+        )
+        guard let policy = BalancingPolicyRegistry.make(name: pool.policy, lruOptions: options, clock: SystemClock())
+        else { throw UnknownPolicyError(pool: pool.name, policy: pool.policy) }
+        let targets = pool.targets.map {
+            BalancingTarget(id: $0.id, weight: $0.weight, maxConnections: pool.maxConnectionsPerTarget)
+        }
+        return try EgressPool(
+            name: pool.name,
+            balancer: TargetPool(name: pool.name, targets: targets, policy: policy),
+            sourceIPs: Dictionary(uniqueKeysWithValues: pool.targets.map { ($0.id, $0.sourceIP) }),
+            eventLoops: eventLoops,
+            maxIdlePerDestination: pool.keepAlive.maxIdlePerDestination,
+            idleTimeout: TimeAmount(pool.keepAlive.idleTimeout)
+        )
+    }
+
+    /// Binds every listener. On failure nothing keeps listening and the error names the listener.
+    public func start() async throws {
+        do {
+            for listener in listeners {
+                try await listener.bind(on: group)
+            }
+        } catch {
+            await shutdown()
+            throw error
+        }
+    }
+
+    /// Where a listener is bound, e.g. to learn the port picked for `:0`.
+    public func boundAddress(ofListener name: String) -> SocketAddress? {
+        listeners.first { $0.name == name }?.localAddress
+    }
+
+    /// Stops accepting, waits for open connections to finish (at most the shutdown grace period), then closes
+    /// whatever remains and stops the event loops.
+    public func shutdown() async {
+        let loop = group.next()
+        let drained = EventLoopFuture.andAllComplete(listeners.map { $0.quiesce(on: loop) }, on: loop)
+        let grace = TimeAmount(shutdownGracePeriod)
+        let timedOut = loop.makePromise(of: Bool.self)
+        let timer = loop.scheduleTask(in: grace) { timedOut.succeed(true) }
+        drained.whenComplete { _ in
+            timer.cancel()
+            timedOut.succeed(false)
+        }
+        if (try? await timedOut.futureResult.get()) == true {
+            logger.warning("shutdown grace period over: closing remaining connections", metadata: ["grace": "\(shutdownGracePeriod)"])
+        }
+        try? await group.shutdownGracefully()
+        logger.info("stopped")
+    }
+
+    /// Starts, serves until SIGTERM or SIGINT, then shuts down gracefully.
+    public func run() async throws {
+        try await start()
+        let group = ServiceGroup(
+            services: [RuntimeService(runtime: self)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        try await group.run()
+    }
+}
+
+/// Ties the runtime's shutdown to the service group's graceful-shutdown signal.
+private struct RuntimeService: Service {
+    let runtime: SwitchyardRuntime
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await runtime.shutdown()
+    }
+}
+
+/// A pool names a policy the balancer does not know (validation should have caught it first).
+public struct UnknownPolicyError: Error, CustomStringConvertible {
+    public var pool: String
+    public var policy: String
+    public var description: String { "pool \(pool): unknown policy \(policy)" }
+}

@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import SwitchyardConfig
+
+/// The config file flag and the seed's flat flags; each flat flag also reads `SWITCHYARD_<NAME>`.
+struct ConfigOptions: ParsableArguments {
+    @Option(help: "YAML config file (env SWITCHYARD_CONFIG).")
+    var config: String?
+
+    @Option(help: "Comma-separated outbound source IPs of the egress pool.")
+    var ips: String?
+    @Option(help: "Port of the forward listener.")
+    var port: String?
+    @Option(help: "Port of the admin listener (health, metrics).")
+    var metricsPort: String?
+    @Option(help: "Proxy credentials, user:pass.")
+    var auth: String?
+    @Option(help: "Upstream connect timeout, e.g. 30s.")
+    var timeout: String?
+    @Option(help: "Idle timeout of client connections and tunnels, e.g. 60s.")
+    var idleTimeout: String?
+    @Option(name: .customLong("max-conns-per-ip"), help: "Concurrent connections per egress target.")
+    var maxConnsPerIP: String?
+    @Option(help: "Concurrent connections per listener.")
+    var maxConnsTotal: String?
+    @Option(help: "LRU history window, e.g. 5m.")
+    var historyWindow: String?
+    @Option(help: "LRU history entries kept per host.")
+    var historySize: String?
+    @Option(help: "LRU history entries kept across all hosts.")
+    var historyMaxTotalEntries: String?
+    @Option(help: "Event-loop threads (0 = one per core).")
+    var workers: String?
+    @Option(help: "trace, debug, info, warn or error.")
+    var logLevel: String?
+    @Option(help: "json or text.")
+    var logFormat: String?
+
+    /// The effective config; on invalid input prints every problem to stderr and exits with status 2.
+    func resolveOrExit() throws -> SwitchyardConfig {
+        let environment = Self.processEnvironment()
+        let flags = FlatOptions(
+            ips: ips, port: port, metricsPort: metricsPort, auth: auth, timeout: timeout,
+            idleTimeout: idleTimeout, maxConnsPerIP: maxConnsPerIP, maxConnsTotal: maxConnsTotal,
+            historyWindow: historyWindow, historySize: historySize, historyMaxTotalEntries: historyMaxTotalEntries,
+            workers: workers, logLevel: logLevel, logFormat: logFormat
+        )
+        do {
+            return try ConfigLoader.resolve(
+                file: config ?? environment["SWITCHYARD_CONFIG"],
+                flags: flags,
+                environment: environment
+            )
+        } catch {
+            var message = "switchyard: invalid configuration:\n"
+            for issue in error.issues { message += "  \(issue)\n" }
+            message.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+            throw ExitCode(2)
+        }
+    }
+
+    private static func processEnvironment() -> [String: String] {
+        var result: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            entry += 1
+        }
+        return result
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Logging
+import SwitchyardConfig
+import SwitchyardRuntime
+
+/// The `switchyard` command line: `run` (the default) serves a config, `check` validates one.
+@main
+struct SwitchyardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchyard",
+        abstract: "A load-balancing forward and reverse proxy.",
+        discussion: """
+            With no arguments, runs the embedded default: a forward proxy on 127.0.0.1:3128 leaving through the \
+            machine's default route. Precedence: flags > SWITCHYARD_* environment variables > --config file > defaults.
+            """,
+        subcommands: [Run.self, Check.self],
+        defaultSubcommand: Run.self
+    )
+}
+
+extension SwitchyardCommand {
+    /// Serves the effective config until SIGTERM or SIGINT.
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run the proxy (the default command).")
+
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            let config = try options.resolveOrExit()
+            LineLogHandler.bootstrap(config.log)
+            let logger = Logger(label: "switchyard")
+            do {
+                let runtime = try SwitchyardRuntime(config: config, logger: logger)
+                try await runtime.run()
+            } catch {
+                logger.error("startup failed", metadata: ["error": "\(error)"])
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    /// Validates a config and prints the effective result with secrets redacted.
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate the config and print the effective config (secrets redacted)."
+        )
+
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            let config = try options.resolveOrExit()
+            print(config.rendered(redactingSecrets: true), terminator: "")
+        }
+    }
+}

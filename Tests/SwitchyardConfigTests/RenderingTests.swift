@@ -1,0 +1,44 @@
+import Testing
+
+@testable import SwitchyardConfig
+
+@Suite struct RenderingTests {
+    @Test func renderingRedactsPasswordsByDefault() throws {
+        let config = try ConfigLoader.parse(yaml: exampleYAML, file: nil)
+        let text = config.rendered()
+        #expect(!text.contains("s3cret"))
+        #expect(text.contains("password: \"<redacted>\""))
+        #expect(config.rendered(redactingSecrets: false).contains("password: \"s3cret\""))
+    }
+
+    @Test func unredactedRenderingLoadsBackToAnEqualConfig() throws {
+        var config = try ConfigLoader.parse(yaml: exampleYAML, file: nil)
+        config.listeners[0].auth?.users.append(
+            ProxyUser(username: "carol", password: "quote\" back\\ tab\t nl\n é: #x"))
+        config.listeners[0].timeouts.headerRead = .milliseconds(1500)
+        config.log = LogSettings(level: .warn, format: .text)
+        config.pools.append(PoolSettings(name: "second pool", targets: [TargetSettings(sourceIP: "::1", weight: 0)]))
+        let text = config.rendered(redactingSecrets: false)
+        #expect(try ConfigLoader.parse(yaml: text, file: "rendered.yaml") == config)
+    }
+
+    @Test func embeddedDefaultRendersAndLoadsBack() throws {
+        let text = SwitchyardConfig.embeddedDefault.rendered()
+        #expect(try ConfigLoader.parse(yaml: text, file: nil) == .embeddedDefault)
+        #expect(text.hasPrefix("log:\n  level: info\n  format: json\nadmin:\n  listen: \"127.0.0.1:9090\"\n"))
+    }
+
+    @Test func proxyUserNeverPrintsItsPassword() {
+        let user = ProxyUser(username: "alice", password: "s3cret")
+        #expect(!user.description.contains("s3cret"))
+        #expect(!user.debugDescription.contains("s3cret"))
+        #expect(user.description.contains("alice"))
+        let listener = ListenerSettings(
+            name: "l", listen: ListenAddress(host: "::1", port: 1), pool: "p", auth: AuthSettings(users: [user]))
+        #expect(!String(describing: listener).contains("s3cret"))
+        #expect(!String(reflecting: listener).contains("s3cret"))
+        var dumped = ""
+        dump(listener, to: &dumped)
+        #expect(!dumped.contains("s3cret"))
+    }
+}

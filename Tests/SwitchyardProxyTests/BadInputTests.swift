@@ -1,0 +1,67 @@
+import Testing
+
+/// Malformed, oversized and slow requests each get their own clear answer, and the proxy keeps serving.
+@Suite(.timeLimit(.minutes(2)))
+struct BadInputTests {
+    private func stillServes(_ proxy: ProxyHarness, _ origin: TestOrigin) throws {
+        let result = try Subprocess.curl(["-x", proxy.proxyURL, "http://127.0.0.1:\(origin.port)/"])
+        #expect(result.stdout == "ok", "\(result.stderr)")
+    }
+
+    @Test func malformedRequestLineGets400() async throws {
+        try await withProxy(yaml: ProxyHarness.forwardYAML()) { proxy, origin in
+            let client = try RawClient(port: proxy.port)
+            try client.send("THIS IS NOT HTTP\r\n\r\n")
+            let reply = try client.receiveAll()
+            #expect(reply.hasPrefix("HTTP/1.1 400"))
+            #expect(reply.contains("malformed request"))
+            try stillServes(proxy, origin)
+        }
+    }
+
+    @Test func originFormRequestGets400() async throws {
+        try await withProxy(yaml: ProxyHarness.forwardYAML()) { proxy, origin in
+            let client = try RawClient(port: proxy.port)
+            try client.send("GET /relative HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            let reply = try client.receiveAll()
+            #expect(reply.hasPrefix("HTTP/1.1 400"))
+            #expect(reply.contains("absolute"))
+            try stillServes(proxy, origin)
+        }
+    }
+
+    @Test func oversizedHeadersGet431() async throws {
+        try await withProxy(yaml: ProxyHarness.forwardYAML()) { proxy, origin in
+            let client = try RawClient(port: proxy.port)
+            let big = String(repeating: "a", count: 40_000)
+            try client.send("GET http://127.0.0.1:\(origin.port)/ HTTP/1.1\r\nHost: x\r\nX-Big: \(big)\r\n\r\n")
+            let reply = try client.receiveAll()
+            #expect(reply.hasPrefix("HTTP/1.1 431"))
+            #expect(origin.requests.isEmpty)
+            try stillServes(proxy, origin)
+        }
+    }
+
+    @Test func slowHeadersGet408() async throws {
+        try await withProxy(yaml: ProxyHarness.forwardYAML(headerRead: "1s")) { proxy, origin in
+            let client = try RawClient(port: proxy.port)
+            let request = Array("GET http://127.0.0.1:\(origin.port)/ HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+            var reply = ""
+            for byte in request {
+                do {
+                    try client.send([byte])
+                } catch {
+                    break  // the proxy already closed: expected once the timeout passed
+                }
+                try await Task.sleep(for: .milliseconds(200))
+                if byte == request[10] {
+                    reply = try client.receiveAll()
+                    break
+                }
+            }
+            #expect(reply.hasPrefix("HTTP/1.1 408"), "\(reply)")
+            #expect(origin.requests.isEmpty)
+            try stillServes(proxy, origin)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Testing
+
+/// The LRU-per-host policy end to end: which source address the origin sees.
+@Suite(.timeLimit(.minutes(3)))
+struct EgressDistributionTests {
+    static let sourceIPs = ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+
+    private func counts(_ origin: TestOrigin) -> [String: Int] {
+        origin.requests.reduce(into: [:]) { $0[$1.sourceIP, default: 0] += 1 }
+    }
+
+    @Test func sequentialRequestsSpreadEvenly() async throws {
+        try await withProxy(yaml: ProxyHarness.forwardYAML(sourceIPs: Self.sourceIPs)) { proxy, origin in
+            let result = try Subprocess.curl(
+                ["-x", proxy.proxyURL, "-o", "/dev/null", "http://127.0.0.1:\(origin.port)/ip?[1-300]"]
+            )
+            #expect(result.status == 0, "\(result.stderr)")
+            let seen = counts(origin)
+            #expect(seen.keys.sorted() == Self.sourceIPs)
+            for ip in Self.sourceIPs { #expect(abs(seen[ip, default: 0] - 100) <= 1, "\(seen)") }
+        }
+    }
+
+    @Test func concurrentRequestsSpreadEvenly() async throws {
+        try await withProxy(yaml: ProxyHarness.forwardYAML(sourceIPs: Self.sourceIPs)) { proxy, origin in
+            let result = try Subprocess.curl(
+                ["-x", proxy.proxyURL, "--parallel", "--parallel-max", "30", "--parallel-immediate",
+                 "-o", "/dev/null", "http://127.0.0.1:\(origin.port)/ip?[1-300]"]
+            )
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(origin.requests.count == 300)
+            let seen = counts(origin)
+            for ip in Self.sourceIPs { #expect(abs(seen[ip, default: 0] - 100) <= 1, "\(seen)") }
+        }
+    }
+
+    @Test func twoHostsKeepIndependentHistories() async throws {
+        try await withProxy(yaml: ProxyHarness.forwardYAML(sourceIPs: Self.sourceIPs)) { proxy, originA in
+            let originB = try await TestOrigin.start(group: proxy.group)
+            defer { Task { await originB.stop() } }
+            // A, B, B, A, A, B, ...: a shared history would skew each host; separate ones rotate each perfectly.
+            var urls: [String] = []
+            for index in 0..<60 {
+                let first = index % 2 == 0 ? originA.port : originB.port
+                let second = index % 2 == 0 ? originB.port : originA.port
+                urls += ["http://127.0.0.1:\(first)/ip", "http://127.0.0.1:\(second)/ip"]
+            }
+            let result = try Subprocess.curl(["-x", proxy.proxyURL, "-o", "/dev/null"] + urls.flatMap { [$0] })
+            #expect(result.status == 0, "\(result.stderr)")
+            for origin in [originA, originB] {
+                let sequence = origin.requests.map(\.sourceIP)
+                #expect(sequence.count == 60)
+                for window in stride(from: 0, to: 60, by: 3) {
+                    #expect(Set(sequence[window..<window + 3]).count == 3, "\(sequence)")
+                }
+            }
+        }
+    }
+
+    @Test func connectTunnelsLeaveFromTheChosenSourceAddress() async throws {
+        try await withProxy(yaml: ProxyHarness.forwardYAML(sourceIPs: Self.sourceIPs)) { proxy, origin in
+            for _ in 0..<6 {
+                let result = try Subprocess.curl(["-p", "-x", proxy.proxyURL, "http://127.0.0.1:\(origin.port)/ip"])
+                #expect(result.status == 0, "\(result.stderr)")
+            }
+            #expect(counts(origin) == ["127.0.0.2": 2, "127.0.0.3": 2, "127.0.0.4": 2])
+        }
+    }
+}

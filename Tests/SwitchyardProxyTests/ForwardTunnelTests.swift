@@ -1,0 +1,85 @@
+import NIOCore
+import Testing
+
+/// CONNECT tunnels: curl -p, pipelined bytes, half-close and per-target limits.
+@Suite(.timeLimit(.minutes(2)))
+struct ForwardTunnelTests {
+    @Test func curlThroughAConnectTunnel() async throws {
+        try await withProxy(yaml: ProxyHarness.forwardYAML()) { proxy, origin in
+            let result = try Subprocess.curl(["-p", "-x", proxy.proxyURL, "http://127.0.0.1:\(origin.port)/ip"])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout == "127.0.0.1")
+        }
+    }
+
+    @Test func bytesPipelinedAfterConnectAreRelayed() async throws {
+        try await withProxy(yaml: ProxyHarness.forwardYAML()) { proxy, _ in
+            let echo = try await TCPServer.echo(group: proxy.group)
+            defer { echo.close(promise: nil) }
+            let port = echo.localAddress!.port!
+            let client = try RawClient(port: proxy.port)
+            try client.send("CONNECT 127.0.0.1:\(port) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\nearly-bytes")
+            let reply = try client.receive(until: "early-bytes")
+            #expect(reply.hasPrefix("HTTP/1.1 200 Connection Established\r\n"))
+            #expect(reply.hasSuffix("\r\n\r\nearly-bytes"))
+            try client.send("later")
+            #expect(try client.receive(until: "later") == "later")
+            client.shutdownWrite()
+            #expect(try client.receiveAll() == "")
+        }
+    }
+
+    @Test func connectWithoutPortIsABadRequest() async throws {
+        try await withProxy(yaml: ProxyHarness.forwardYAML()) { proxy, _ in
+            let client = try RawClient(port: proxy.port)
+            try client.send("CONNECT example.com HTTP/1.1\r\nHost: example.com\r\n\r\n")
+            let reply = try client.receiveAll()
+            #expect(reply.hasPrefix("HTTP/1.1 400"))
+        }
+    }
+
+    @Test func perTargetLimitGives503AndReleasesOnClose() async throws {
+        let yaml = ProxyHarness.forwardYAML(sourceIPs: ["127.0.0.2", "127.0.0.3"], maxConnectionsPerTarget: 1)
+        try await withProxy(yaml: yaml) { proxy, _ in
+            let echo = try await TCPServer.echo(group: proxy.group)
+            defer { echo.close(promise: nil) }
+            let port = echo.localAddress!.port!
+            func openTunnel() throws -> (RawClient, String) {
+                let client = try RawClient(port: proxy.port)
+                try client.send("CONNECT 127.0.0.1:\(port) HTTP/1.1\r\n\r\n")
+                return (client, try client.receive(until: "\r\n\r\n"))
+            }
+            let (first, firstReply) = try openTunnel()
+            let (second, secondReply) = try openTunnel()
+            #expect(firstReply.hasPrefix("HTTP/1.1 200"))
+            #expect(secondReply.hasPrefix("HTTP/1.1 200"))
+            let (_, thirdReply) = try openTunnel()
+            #expect(thirdReply.hasPrefix("HTTP/1.1 503"))
+            first.shutdownWrite()
+            _ = try first.receiveAll()
+            var fourthReply = ""
+            for _ in 0..<50 {
+                let (client, reply) = try openTunnel()
+                fourthReply = reply
+                if reply.hasPrefix("HTTP/1.1 200") {
+                    client.shutdownWrite()
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(fourthReply.hasPrefix("HTTP/1.1 200"))
+            _ = second
+        }
+    }
+
+    @Test func listenerConnectionLimit() async throws {
+        let yaml = ProxyHarness.forwardYAML(maxConnections: 1)
+        try await withProxy(yaml: yaml) { proxy, origin in
+            let holder = try RawClient(port: proxy.port)
+            try holder.send("GET http://127.0.0.1:\(origin.port)/ HTTP/1.1\r\nHost: x\r\n\r\n")
+            _ = try holder.receive(until: "ok")
+            let refused = try RawClient(port: proxy.port)
+            #expect(try refused.receiveAll().hasPrefix("HTTP/1.1 503"))
+        }
+    }
+}

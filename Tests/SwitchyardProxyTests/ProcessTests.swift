@@ -1,0 +1,125 @@
+import Foundation
+import NIOPosix
+import Testing
+
+/// Behaviour only a real process shows: config errors and exit codes, signals, resident memory.
+@Suite(.timeLimit(.minutes(3)))
+struct ProcessTests {
+    @Test func badIPsFlagIsRejectedBeforeBinding() throws {
+        let result = try Subprocess.run(SwitchyardProcess.binaryPath, ["--ips", "127.0.0.2,300.1.1.1", "--port", "0"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("--ips"))
+        #expect(result.stderr.contains("300.1.1.1"))
+        #expect(!result.stdout.contains("listening"))
+    }
+
+    @Test func badIPsFromTheEnvironmentNamesTheVariable() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWITCHYARD_IPS"] = "not-an-ip"
+        let result = try Subprocess.run(SwitchyardProcess.binaryPath, ["check"], environment: environment)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("SWITCHYARD_IPS"))
+    }
+
+    @Test func unknownConfigKeyIsReportedWithLineAndSuggestion() throws {
+        let path = try temporaryFile(
+            """
+            listeners:
+              - name: egress
+                mode: forward
+                listen: "127.0.0.1:0"
+                pool: outbound
+                max_conections: 10
+            pools:
+              outbound:
+                targets:
+                  - source_ip: "127.0.0.2"
+                  - source_ip: "127.0.0.999"
+            """
+        )
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try Subprocess.run(SwitchyardProcess.binaryPath, ["check", "--config", path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(":6:"), "\(result.stderr)")
+        #expect(result.stderr.contains("max_connections"))
+        #expect(result.stderr.contains("pools.outbound.targets[1].source_ip"))
+    }
+
+    @Test func checkPrintsTheEffectiveConfigWithSecretsRedacted() throws {
+        let result = try Subprocess.run(
+            SwitchyardProcess.binaryPath,
+            ["check", "--ips", "127.0.0.2,127.0.0.3", "--auth", "alice:topsecret", "--max-conns-per-ip", "7"]
+        )
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("127.0.0.3"))
+        #expect(result.stdout.contains("max_connections_per_target: 7"))
+        #expect(!result.stdout.contains("topsecret"))
+    }
+
+    @Test func sigtermLetsTheInFlightRequestFinishAndExitsZero() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let origin = try await TestOrigin.start(group: group)
+        let proxy = try SwitchyardProcess(arguments: ["--port", "0", "--log-format", "json"])
+        defer {
+            proxy.terminate()
+            Task { await origin.stop(); try? await group.shutdownGracefully() }
+        }
+        let port = try await proxy.listeningPort()
+        async let slow = Task.detached {
+            try Subprocess.curl(["-x", "http://127.0.0.1:\(port)", "http://127.0.0.1:\(origin.port)/slow?ms=2000"])
+        }.value
+        for _ in 0..<200 where origin.requests.isEmpty {
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        #expect(origin.requests.count == 1)
+        proxy.signal(SIGTERM)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!RawClient.canConnect(port: port), "new connections must be refused during shutdown")
+        let result = try await slow
+        #expect(result.stdout == "slept", "\(result.stderr)")
+        #expect(try await proxy.waitForExit() == 0)
+    }
+
+    @Test func oneGiBThroughATunnelToASlowReaderStaysUnder64MiB() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let total = 1 << 30
+        let flood = try await TCPServer.flood(group: group, bytes: total)
+        let proxy = try SwitchyardProcess(arguments: ["--port", "0", "--workers", "1"])
+        defer {
+            proxy.terminate()
+            flood.close(promise: nil)
+            Task { try? await group.shutdownGracefully() }
+        }
+        let port = try await proxy.listeningPort()
+        let floodPort = flood.localAddress!.port!
+        let peak = try await Task.detached { () -> (Int, Int) in
+            let client = try RawClient(port: port)
+            try client.send("CONNECT 127.0.0.1:\(floodPort) HTTP/1.1\r\n\r\n")
+            var received = 0
+            var head = try client.receive(until: "\r\n\r\n")
+            let headEnd = head.range(of: "\r\n\r\n")!.upperBound
+            received += head.utf8.count - head[..<headEnd].utf8.count
+            head = ""
+            var peak = proxy.residentBytes
+            // Stall completely first: without backpressure the proxy would buffer what the flood sends.
+            usleep(2_000_000)
+            peak = max(peak, proxy.residentBytes)
+            var sinceCheck = 0
+            while received < total {
+                let chunk = try client.receive(max: 256 * 1024)
+                if chunk.isEmpty { break }
+                received += chunk.count
+                sinceCheck += chunk.count
+                if sinceCheck >= 32 << 20 {
+                    sinceCheck = 0
+                    peak = max(peak, proxy.residentBytes)
+                    usleep(50_000)  // a slow reader
+                }
+            }
+            return (received, peak)
+        }.value
+        #expect(peak.0 == total)
+        #expect(peak.1 > 0)
+        #expect(peak.1 < 64 << 20, "peak resident memory \(peak.1 >> 20) MiB")
+    }
+}

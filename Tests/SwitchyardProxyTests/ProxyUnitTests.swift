@@ -1,0 +1,76 @@
+import NIOHTTP1
+import Testing
+
+@testable import SwitchyardProxy
+
+struct ProxyDestinationTests {
+    @Test func absoluteURIs() {
+        let plain = ProxyDestination.parseAbsoluteURI("http://Example.com/a/b?c=d#frag")
+        #expect(plain == ProxyDestination(host: "Example.com", port: 80, originForm: "/a/b?c=d"))
+        #expect(plain?.hostHeader == "Example.com")
+        let withPort = ProxyDestination.parseAbsoluteURI("HTTP://127.0.0.1:8080")
+        #expect(withPort == ProxyDestination(host: "127.0.0.1", port: 8080, originForm: "/"))
+        #expect(withPort?.hostHeader == "127.0.0.1:8080")
+        let v6 = ProxyDestination.parseAbsoluteURI("http://[::1]:81?q")
+        #expect(v6 == ProxyDestination(host: "::1", port: 81, originForm: "/?q"))
+        #expect(v6?.hostHeader == "[::1]:81")
+    }
+
+    @Test func rejectedTargets() {
+        for uri in ["/relative", "https://a.com/", "http://", "http://user@a.com/", "http://a.com:0/", "http://a.com:99999/",
+                    "http://a b.com/", "http://a.com:x/", "http://[::1/"] {
+            #expect(ProxyDestination.parseAbsoluteURI(uri) == nil, "\(uri)")
+        }
+    }
+
+    @Test func connectAuthorities() {
+        #expect(ProxyDestination.parseConnectAuthority("a.com:443") == ProxyDestination(host: "a.com", port: 443, originForm: nil))
+        #expect(ProxyDestination.parseConnectAuthority("[2001:db8::1]:8443")?.host == "2001:db8::1")
+        #expect(ProxyDestination.parseConnectAuthority("a.com") == nil)
+        #expect(ProxyDestination.parseConnectAuthority("a.com:") == nil)
+        #expect(ProxyDestination.parseConnectAuthority("::1:443") == nil)
+    }
+}
+
+struct HopByHopHeadersTests {
+    @Test func stripsConnectionScopedHeaders() {
+        var headers: HTTPHeaders = [
+            "Connection": "keep-alive, X-Custom", "X-Custom": "1", "Keep-Alive": "timeout=5",
+            "Proxy-Authorization": "Basic abc", "Proxy-Connection": "keep-alive", "TE": "trailers",
+            "Trailer": "X-T", "Upgrade": "websocket", "Transfer-Encoding": "chunked", "Accept": "*/*",
+        ]
+        HopByHopHeaders.strip(&headers)
+        #expect(headers.map(\.name).sorted() == ["Accept", "Transfer-Encoding"])
+    }
+}
+
+struct ProxyAuthenticatorTests {
+    let authenticator = ProxyAuthenticator(users: [("alice", "s3cret"), ("bob", "pa:ss")])
+
+    @Test func acceptsConfiguredUsers() {
+        #expect(authenticator.check(["Basic YWxpY2U6czNjcmV0"]) == .authenticated(username: "alice"))
+        #expect(authenticator.check(["basic Ym9iOnBhOnNz"]) == .authenticated(username: "bob"))
+    }
+
+    @Test func rejectsEverythingElse() {
+        #expect(authenticator.check([]) == .missing)
+        #expect(authenticator.check(["Basic YWxpY2U6d3Jvbmc="]) == .rejected)
+        #expect(authenticator.check(["Bearer YWxpY2U6czNjcmV0"]) == .rejected)
+        #expect(authenticator.check(["Basic !!!"]) == .rejected)
+        #expect(authenticator.check(["Basic YWxpY2U6czNjcmV0ZXh0cmE="]) == .rejected)
+    }
+
+    @Test func base64() {
+        #expect(Base64.decode("aGVsbG8=") == Array("hello".utf8))
+        #expect(Base64.decode("aGVsbG8") == Array("hello".utf8))
+        #expect(Base64.decode("aGVs=bG8") == nil)
+        #expect(Base64.decode("a") == nil)
+    }
+
+    @Test func constantTimeEquality() {
+        #expect(ProxyAuthenticator.constantTimeEquals([1, 2, 3], [1, 2, 3]))
+        #expect(!ProxyAuthenticator.constantTimeEquals([1, 2, 3], [1, 2, 4]))
+        #expect(!ProxyAuthenticator.constantTimeEquals([1, 2, 3], [1, 2]))
+        #expect(!ProxyAuthenticator.constantTimeEquals([], [0]))
+    }
+}

@@ -1,0 +1,87 @@
+import Logging
+import NIOCore
+import NIOPosix
+import SwitchyardConfig
+import SwitchyardRuntime
+
+/// Switchyard running in-process on an ephemeral loopback port, with the loopback servers a test talks to.
+final class ProxyHarness {
+    let runtime: SwitchyardRuntime
+    let port: Int
+    let group: MultiThreadedEventLoopGroup
+
+    /// Starts a runtime from YAML; listener addresses should use port 0.
+    init(yaml: String) async throws {
+        let config = try ConfigLoader.parse(yaml: yaml, file: nil)
+        var logger = Logger(label: "switchyard-test")
+        logger.logLevel = .critical
+        runtime = try SwitchyardRuntime(config: config, logger: logger)
+        try await runtime.start()
+        port = runtime.boundAddress(ofListener: config.listeners[0].name)!.port!
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    }
+
+    var proxyURL: String { "http://127.0.0.1:\(port)" }
+
+    func shutdown() async {
+        await runtime.shutdown()
+        try? await group.shutdownGracefully()
+    }
+
+    /// A forward listener on an ephemeral port over the given egress targets.
+    static func forwardYAML(
+        sourceIPs: [String?] = [nil],
+        policy: String = "lru-per-host",
+        maxConnectionsPerTarget: Int = 100,
+        maxConnections: Int = 1000,
+        auth: (String, String)? = nil,
+        headerRead: String = "10s",
+        idle: String = "60s",
+        shutdown: String = "30s"
+    ) -> String {
+        let targets = sourceIPs.map { ip in ip.map { "      - source_ip: \"\($0)\"" } ?? "      - {}" }
+        let authBlock = auth.map { "    auth: { users: [ { username: \"\($0.0)\", password: \"\($0.1)\" } ] }\n" } ?? ""
+        return """
+            log: { level: error, format: text }
+            listeners:
+              - name: egress
+                mode: forward
+                listen: "127.0.0.1:0"
+                pool: outbound
+                max_connections: \(maxConnections)
+            \(authBlock)    timeouts: { connect: 5s, idle: \(idle), header_read: \(headerRead), shutdown: \(shutdown) }
+            pools:
+              outbound:
+                policy: \(policy)
+                max_connections_per_target: \(maxConnectionsPerTarget)
+                targets:
+            \(targets.joined(separator: "\n"))
+
+            """
+    }
+}
+
+/// Runs `body` with a harness and origin, and always cleans both up.
+func withProxy<T>(
+    yaml: String,
+    _ body: (ProxyHarness, TestOrigin) async throws -> T
+) async throws -> T {
+    let harness = try await ProxyHarness(yaml: yaml)
+    let origin: TestOrigin
+    do {
+        origin = try await TestOrigin.start(group: harness.group)
+    } catch {
+        await harness.shutdown()
+        throw error
+    }
+    do {
+        let result = try await body(harness, origin)
+        await origin.stop()
+        await harness.shutdown()
+        return result
+    } catch {
+        await origin.stop()
+        await harness.shutdown()
+        throw error
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+/// Runs external programs (curl, the switchyard binary) from tests.
+enum Subprocess {
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `executable` with `arguments` to completion and captures its output.
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(
+            status: process.terminationStatus,
+            stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self)
+        )
+    }
+
+    /// Runs curl with a bounded total time.
+    static func curl(_ arguments: [String]) throws -> Output {
+        try run("/usr/bin/curl", ["--silent", "--show-error", "--max-time", "60"] + arguments)
+    }
+}

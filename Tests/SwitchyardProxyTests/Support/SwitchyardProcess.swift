@@ -1,0 +1,118 @@
+import Foundation
+import Synchronization
+
+/// The built `switchyard` binary run as a child process, for what only a real process shows: exit codes,
+/// signals and resident memory.
+final class SwitchyardProcess: Sendable {
+    private let process: Process
+    private let lines = Mutex<[String]>([])
+
+    /// `.build/debug/switchyard` next to this package (built by `swift build`, which the test script runs first).
+    static var binaryPath: String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        for configuration in ["debug", "release"] {
+            let path = root.appendingPathComponent(".build/\(configuration)/switchyard").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return root.appendingPathComponent(".build/debug/switchyard").path
+    }
+
+    init(arguments: [String]) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binaryPath)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        let handle = output.fileHandleForReading
+        try process.run()
+        let sink = LineSink(lines: self)
+        Thread.detachNewThread {
+            var pending = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                pending.append(chunk)
+                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    sink.append(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+                    pending.removeSubrange(pending.startIndex...newline)
+                }
+            }
+        }
+    }
+
+    fileprivate func append(_ line: String) {
+        lines.withLock { $0.append(line) }
+    }
+
+    var output: [String] { lines.withLock { $0 } }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// Waits for a log line containing `text`.
+    func waitForLine(containing text: String, timeout: Duration = .seconds(30)) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let line = output.first(where: { $0.contains(text) }) { return line }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw Failure(description: "no line containing \(text); output:\n\(output.joined(separator: "\n"))")
+    }
+
+    /// The port of the first `listening` line.
+    func listeningPort() async throws -> Int {
+        let line = try await waitForLine(containing: "listening")
+        guard let match = line.firstMatch(of: /:(\d+)"/), let port = Int(match.1) else {
+            throw Failure(description: "no port in \(line)")
+        }
+        return port
+    }
+
+    /// Resident set size in bytes, from /proc.
+    var residentBytes: Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return 0 }
+        return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
+    }
+
+    func signal(_ number: Int32) {
+        kill(pid, number)
+    }
+
+    /// Waits for the process to exit and returns its status.
+    func waitForExit(timeout: Duration = .seconds(60)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else {
+                process.terminate()
+                throw Failure(description: "process did not exit")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return process.terminationStatus
+    }
+
+    func terminate() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+}
+
+private struct LineSink: @unchecked Sendable {
+    let lines: SwitchyardProcess
+    func append(_ line: String) { lines.append(line) }
+}
+
+/// Writes `text` to a fresh temporary file and returns its path.
+func temporaryFile(_ text: String, suffix: String = ".yaml") throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("switchyard-\(UUID().uuidString)\(suffix)").path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}

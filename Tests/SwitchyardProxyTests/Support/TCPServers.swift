@@ -1,0 +1,80 @@
+import NIOCore
+import NIOPosix
+
+/// Loopback TCP servers for tunnel tests.
+enum TCPServer {
+    /// Echoes every byte back.
+    static func echo(group: any EventLoopGroup) async throws -> any Channel {
+        try await ServerBootstrap(group: group)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(EchoHandler()) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+    }
+
+    /// Sends `bytes` bytes to every client as fast as the client (through backpressure) accepts, then closes.
+    static func flood(group: any EventLoopGroup, bytes: Int) async throws -> any Channel {
+        try await ServerBootstrap(group: group)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(FloodHandler(total: bytes))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+    }
+}
+
+private final class EchoHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.write(data, promise: nil)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event as? ChannelEvent ?? .outputClosed {
+            context.close(promise: nil)
+        }
+    }
+}
+
+private final class FloodHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private var remaining: Int
+    private var chunk: ByteBuffer?
+
+    init(total: Int) { remaining = total }
+
+    func channelActive(context: ChannelHandlerContext) {
+        var chunk = context.channel.allocator.buffer(capacity: 256 * 1024)
+        chunk.writeRepeatingByte(UInt8(ascii: "z"), count: 256 * 1024)
+        self.chunk = chunk
+        pump(context: context)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        pump(context: context)
+    }
+
+    private func pump(context: ChannelHandlerContext) {
+        guard let chunk else { return }
+        while remaining > 0, context.channel.isWritable {
+            let size = min(remaining, chunk.readableBytes)
+            remaining -= size
+            context.writeAndFlush(wrapOutboundOut(chunk.getSlice(at: chunk.readerIndex, length: size)!), promise: nil)
+        }
+        if remaining == 0 {
+            self.chunk = nil
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).assumeIsolated()
+                .whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// A loopback HTTP origin server for end-to-end tests. It records every request it sees and answers:
+/// - `/ip`: the client's (proxy's egress) source address
+/// - `/upload`: `<byte count> <checksum>` of the request body
+/// - `/slow?ms=N`: waits N ms, then `slept`
+/// - `/bytes?n=N`: N bytes of a repeating pattern, streamed with backpressure
+/// - anything else: `ok`
+final class TestOrigin: Sendable {
+    struct Request: Sendable {
+        var sourceIP: String
+        var method: HTTPMethod
+        var uri: String
+        var headers: HTTPHeaders
+        var bodyBytes: Int
+    }
+
+    private let channel: any Channel
+    private let box: RecorderBox
+    let port: Int
+
+    static func start(group: any EventLoopGroup, host: String = "127.0.0.1") async throws -> TestOrigin {
+        let box = RecorderBox()
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(OriginHandler(box: box))
+                }
+            }
+            .bind(host: host, port: 0).get()
+        return TestOrigin(channel: channel, box: box)
+    }
+
+    private init(channel: any Channel, box: RecorderBox) {
+        self.channel = channel
+        self.box = box
+        self.port = channel.localAddress!.port!
+    }
+
+    var requests: [Request] { box.recorded.withLock { $0 } }
+
+    func stop() async {
+        try? await channel.close()
+    }
+}
+
+final class RecorderBox: Sendable {
+    let recorded = Mutex<[TestOrigin.Request]>([])
+}
+
+private final class OriginHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let box: RecorderBox
+    private var head: HTTPRequestHead?
+    private var bodyBytes = 0
+    private var checksum: UInt64 = 0xcbf2_9ce4_8422_2325
+    private var remaining = 0
+    private var streaming = false
+
+    init(box: RecorderBox) { self.box = box }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            bodyBytes = 0
+            checksum = 0xcbf2_9ce4_8422_2325
+        case .body(let buffer):
+            bodyBytes += buffer.readableBytes
+            buffer.withUnsafeReadableBytes { bytes in
+                for byte in bytes {
+                    checksum = (checksum ^ UInt64(byte)) &* 0x100_0000_01b3
+                }
+            }
+        case .end:
+            guard let head else { return }
+            let ip = context.channel.remoteAddress?.ipAddress ?? "?"
+            let request = TestOrigin.Request(sourceIP: ip, method: head.method, uri: head.uri, headers: head.headers, bodyBytes: bodyBytes)
+            box.recorded.withLock { $0.append(request) }
+            respond(context: context, head: head, sourceIP: ip)
+        }
+    }
+
+    private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, sourceIP: String) {
+        let path = head.uri.split(separator: "?").first.map(String.init) ?? "/"
+        let query = head.uri.split(separator: "?").dropFirst().first.map(String.init) ?? ""
+        let value = query.split(separator: "=").last.flatMap { Int($0) } ?? 0
+        switch path {
+        case "/ip":
+            send(context: context, body: sourceIP)
+        case "/upload":
+            send(context: context, body: "\(bodyBytes) \(checksum)")
+        case "/slow":
+            context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(Int64(value))) {
+                self.send(context: context, body: "slept")
+            }
+        case "/bytes":
+            remaining = value
+            var response = HTTPResponseHead(version: .http1_1, status: .ok)
+            response.headers.add(name: "content-length", value: String(value))
+            context.writeAndFlush(wrapOutboundOut(.head(response)), promise: nil)
+            streaming = true
+            pump(context: context)
+        default:
+            send(context: context, body: "ok")
+        }
+    }
+
+    private func pump(context: ChannelHandlerContext) {
+        while streaming, remaining > 0, context.channel.isWritable {
+            let size = min(remaining, 64 * 1024)
+            var buffer = context.channel.allocator.buffer(capacity: size)
+            buffer.writeRepeatingByte(UInt8(ascii: "x"), count: size)
+            remaining -= size
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        }
+        if streaming, remaining == 0 {
+            streaming = false
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { pump(context: context) }
+    }
+
+    private func send(context: ChannelHandlerContext, body: String) {
+        var response = HTTPResponseHead(version: .http1_1, status: .ok)
+        response.headers.add(name: "content-length", value: String(body.utf8.count))
+        context.write(wrapOutboundOut(.head(response)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+}
