@@ -93,7 +93,7 @@ import Testing
         #expect(
             issues(in: yaml).map(\.path) == [
                 "pools.outbound.policy_options.history_window", "pools.outbound.policy_options.history_size",
-                "pools.outbound.max_connections_per_target", "pools.outbound.keepalive.idle_timeout",
+                "pools.outbound.policy_options.history_max_total_entries", "pools.outbound.max_connections_per_target", "pools.outbound.keepalive.idle_timeout",
             ])
         let timeouts = minimalYAML.replacing("pool: outbound", with: "pool: outbound\n    timeouts: { connect: 0s }")
         #expect(

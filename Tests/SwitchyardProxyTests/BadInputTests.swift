@@ -48,16 +48,10 @@ struct BadInputTests {
             let request = Array("GET http://127.0.0.1:\(origin.port)/ HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
             var reply = ""
             for byte in request {
-                do {
-                    try client.send([byte])
-                } catch {
-                    break  // the proxy already closed: expected once the timeout passed
-                }
+                try client.send([byte])
                 try await Task.sleep(for: .milliseconds(200))
-                if byte == request[10] {
-                    reply = try client.receiveAll()
-                    break
-                }
+                reply = String(decoding: client.receiveIfAvailable(), as: UTF8.self)
+                if !reply.isEmpty { break }
             }
             #expect(reply.hasPrefix("HTTP/1.1 408"), "\(reply)")
             #expect(origin.requests.isEmpty)

@@ -90,13 +90,15 @@ extension ForwardProxyHandler {
 
         let pipeline = context.pipeline.syncOperations
         try pipeline.addHandler(clientGlue, position: .after(self))
-        try pipeline.removeHandler(pipeline.handler(type: HTTPServerPipelineHandler.self))
-        try pipeline.removeHandler(pipeline.handler(type: NIOHTTPResponseHeadersValidator.self))
-        try pipeline.removeHandler(pipeline.handler(type: HTTPResponseEncoder.self))
-        try pipeline.removeHandler(pipeline.handler(type: RequestHeadTimeoutHandler.self))
-        try pipeline.removeHandler(context: context)
-        // Last: the decoder passes on whatever the client pipelined after the CONNECT head.
+        _ = try pipeline.removeHandler(pipeline.handler(type: HTTPServerPipelineHandler.self))
+        _ = try pipeline.removeHandler(pipeline.handler(type: NIOHTTPResponseHeadersValidator.self))
+        _ = try pipeline.removeHandler(pipeline.handler(type: HTTPResponseEncoder.self))
+        _ = try pipeline.removeHandler(pipeline.handler(type: RequestHeadTimeoutHandler.self))
+        _ = pipeline.removeHandler(context: context)
+        // Last: the decoder passes on whatever the client pipelined after the CONNECT head. It does so on a later
+        // tick, outside any read cycle, so nothing flushes those bytes unless we do.
         try pipeline.removeHandler(pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
+            .assumeIsolated().whenComplete { _ in upstream.flush() }
 
         let client = clientDescription
         context.channel.closeFuture.and(upstream.closeFuture).assumeIsolated().whenComplete { _ in

@@ -53,6 +53,13 @@ final class RawClient {
         return Array(buffer[..<count])
     }
 
+    /// Whatever has arrived, without waiting; empty when nothing has.
+    func receiveIfAvailable() -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 65536, Int32(MSG_DONTWAIT)) }
+        return count > 0 ? Array(buffer[..<count]) : []
+    }
+
     /// Reads until `marker` has been seen (or the peer closes); returns everything read.
     func receive(until marker: String) throws -> String {
         var text = ""
