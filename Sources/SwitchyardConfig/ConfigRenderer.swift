@@ -23,7 +23,7 @@ struct ConfigRenderer {
         add(1, "level: \(config.log.level.rawValue)")
         add(1, "format: \(config.log.format.rawValue)")
         add(0, "admin:")
-        add(1, "listen: \(Self.quoted(config.admin.listen.description))")
+        add(1, "listen: \(DoubleQuoted.string(config.admin.listen.description))")
         add(0, "workers: \(config.workers)")
         add(0, config.listeners.isEmpty ? "listeners: []" : "listeners:")
         for listener in config.listeners { write(listener) }
@@ -32,16 +32,16 @@ struct ConfigRenderer {
     }
 
     private mutating func write(_ listener: ListenerSettings) {
-        add(1, "- name: \(Self.quoted(listener.name))")
+        add(1, "- name: \(DoubleQuoted.string(listener.name))")
         add(2, "mode: \(listener.mode.rawValue)")
-        add(2, "listen: \(Self.quoted(listener.listen.description))")
-        add(2, "pool: \(Self.quoted(listener.pool))")
+        add(2, "listen: \(DoubleQuoted.string(listener.listen.description))")
+        add(2, "pool: \(DoubleQuoted.string(listener.pool))")
         if let auth = listener.auth {
             add(2, "auth:")
             add(3, auth.users.isEmpty ? "users: []" : "users:")
             for user in auth.users {
-                add(4, "- username: \(Self.quoted(user.username))")
-                add(5, "password: \(Self.quoted(redactingSecrets ? "<redacted>" : user.password))")
+                add(4, "- username: \(DoubleQuoted.string(user.username))")
+                add(5, "password: \(DoubleQuoted.string(redactingSecrets ? "<redacted>" : user.password))")
             }
         }
         add(2, "max_connections: \(listener.maxConnections)")
@@ -56,8 +56,8 @@ struct ConfigRenderer {
     }
 
     private mutating func write(_ pool: PoolSettings) {
-        add(1, "\(Self.quoted(pool.name)):")
-        add(2, "policy: \(Self.quoted(pool.policy))")
+        add(1, "\(DoubleQuoted.string(pool.name)):")
+        add(2, "policy: \(DoubleQuoted.string(pool.policy))")
         add(2, "policy_options:")
         add(3, "history_window: \(DurationText.format(pool.policyOptions.historyWindow))")
         add(3, "history_size: \(pool.policyOptions.historySize)")
@@ -69,31 +69,11 @@ struct ConfigRenderer {
         add(2, pool.targets.isEmpty ? "targets: []" : "targets:")
         for target in pool.targets {
             if let sourceIP = target.sourceIP {
-                add(3, "- source_ip: \(Self.quoted(sourceIP))")
+                add(3, "- source_ip: \(DoubleQuoted.string(sourceIP))")
                 add(4, "weight: \(target.weight)")
             } else {
                 add(3, "- weight: \(target.weight)")
             }
         }
-    }
-
-    /// `text` as a YAML double-quoted scalar, with quotes, backslashes and control and line-break characters escaped.
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            case _
-            where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
-                || [0x2028, 0x2029, 0xFEFF].contains(scalar.value):
-                let hex = String(scalar.value, radix: 16, uppercase: true)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
     }
 }

@@ -38,6 +38,20 @@ struct ForwardHTTPTests {
         }
     }
 
+    @Test func continueResponsesAreRelayed() async throws {
+        try await withProxy(yaml: ProxyHarness.forwardYAML()) { proxy, origin in
+            // curl holds the body until it sees 100 Continue (or its 60 s expect timeout): only a relayed 100 is fast.
+            let clock = ContinuousClock()
+            let start = clock.now
+            let result = try Subprocess.curl([
+                "-x", proxy.proxyURL, "-H", "Expect: 100-continue", "--expect100-timeout", "60",
+                "--data-binary", "hello", "http://127.0.0.1:\(origin.port)/upload",
+            ])
+            #expect(result.stdout.hasPrefix("5 "), "\(result.stderr)")
+            #expect(clock.now - start < .seconds(30))
+        }
+    }
+
     @Test func downloadStreamsThrough() async throws {
         try await withProxy(yaml: ProxyHarness.forwardYAML()) { proxy, origin in
             let result = try Subprocess.curl(

@@ -40,36 +40,19 @@ struct LRUPerHostState: Sendable {
         slots.update(for: targets)
         let sequence = nextSequence
         var removed = 0
-        let picked: Int?
-        if let index = hosts.index(forKey: host) {
-            picked = hosts.values[index].pick(
-                targets: targets,
-                slots: slots,
-                now: now,
-                window: windowNanoseconds,
-                historySize: historySize,
-                sequence: sequence,
-                removed: &removed,
-                admit: admit
-            )
-            if hosts.values[index].isEmpty {
-                hosts.remove(at: index)
-            }
-        } else {
-            var history = HostHistory()
-            picked = history.pick(
-                targets: targets,
-                slots: slots,
-                now: now,
-                window: windowNanoseconds,
-                historySize: historySize,
-                sequence: sequence,
-                removed: &removed,
-                admit: admit
-            )
-            if !history.isEmpty {
-                hosts[host] = history
-            }
+        // The defaulting subscript mutates the stored history in place (no copy); a host left empty is dropped.
+        let picked = hosts[host, default: HostHistory()].pick(
+            targets: targets,
+            slots: slots,
+            now: now,
+            window: windowNanoseconds,
+            historySize: historySize,
+            sequence: sequence,
+            removed: &removed,
+            admit: admit
+        )
+        if hosts[host]?.isEmpty == true {
+            hosts[host] = nil
         }
         liveEntries -= removed
         if picked != nil {

@@ -1,28 +1,17 @@
 import NIOCore
 import NIOHTTP1
-import SwitchyardBalancing
 
 /// A CONNECT waiting for its upstream connection.
 final class TunnelAttempt {
     let start = NIODeadline.now()
     let head: HTTPRequestHead
     let destination: ProxyDestination
-    let target: BalancingTarget
-    let route: EgressRoute
-    private var holdsConnectionSlot = true
+    let lease: EgressLease
 
-    init(head: HTTPRequestHead, destination: ProxyDestination, target: BalancingTarget, route: EgressRoute) {
+    init(head: HTTPRequestHead, destination: ProxyDestination, lease: EgressLease) {
         self.head = head
         self.destination = destination
-        self.target = target
-        self.route = route
-    }
-
-    func releaseConnectionSlot() {
-        if holdsConnectionSlot {
-            holdsConnectionSlot = false
-            target.connections.release()
-        }
+        self.lease = lease
     }
 }
 
@@ -33,23 +22,16 @@ extension ForwardProxyHandler {
         guard let destination = ProxyDestination.parseConnectAuthority(head.uri) else {
             return reject(head, .badRequest, "CONNECT target must be host:port")
         }
-        let destinationKey = DestinationKey.make(host: destination.host, port: destination.port)
-        guard let target = settings.pool.balancer.acquire(PickRequest(destination: destinationKey, clientAddress: clientIP))
-        else {
-            return reject(head, .serviceUnavailable, "no egress route available: every target is at its limit")
+        guard let lease = settings.pool.acquire(for: destination, clientAddress: clientIP) else {
+            return reject(head, .serviceUnavailable, Self.noEgressMessage)
         }
-        let attempt = TunnelAttempt(
-            head: head,
-            destination: destination,
-            target: target,
-            route: settings.pool.route(for: target)
-        )
+        let attempt = TunnelAttempt(head: head, destination: destination, lease: lease)
         state = .connectingTunnel(attempt)
         let idleTimeout = settings.idleTimeout
         settings.connector.connect(
             host: destination.host,
             port: destination.port,
-            route: attempt.route,
+            route: attempt.lease.route,
             on: context.eventLoop
         ) { channel in
             channel.eventLoop.makeCompletedFuture {
@@ -58,7 +40,7 @@ extension ForwardProxyHandler {
         }.assumeIsolated().whenComplete { result in
             guard case .connectingTunnel(let current) = self.state, current === attempt else {
                 if case .success(let channel) = result { channel.close(promise: nil) }
-                attempt.releaseConnectionSlot()
+                attempt.lease.release()
                 return
             }
             switch result {
@@ -67,12 +49,12 @@ extension ForwardProxyHandler {
                     try self.handOver(to: upstream, attempt)
                 } catch {
                     upstream.close(promise: nil)
-                    attempt.releaseConnectionSlot()
+                    attempt.lease.release()
                     self.context.close(promise: nil)
                 }
             case .failure(let error):
-                attempt.releaseConnectionSlot()
-                let failure = UpstreamFailure(error, host: destination.host, port: destination.port, route: attempt.route)
+                attempt.lease.release()
+                let failure = UpstreamFailure(error, host: destination.host, port: destination.port, route: attempt.lease.route)
                 self.logTunnel(attempt, client: self.clientDescription, status: failure.status.status.code, up: 0, down: 0, error: failure.description)
                 self.respond(failure.status, failure.description, version: head.version)
             }
@@ -102,7 +84,7 @@ extension ForwardProxyHandler {
 
         let client = clientDescription
         context.channel.closeFuture.and(upstream.closeFuture).assumeIsolated().whenComplete { _ in
-            attempt.releaseConnectionSlot()
+            attempt.lease.release()
             self.logTunnel(
                 attempt,
                 client: client,
@@ -125,7 +107,7 @@ extension ForwardProxyHandler {
             user: username,
             method: "CONNECT",
             host: attempt.head.uri,
-            egress: attempt.route.id,
+            egress: attempt.lease.route.id,
             status: status,
             bytesUp: up,
             bytesDown: down,

@@ -1,7 +1,6 @@
 import Logging
 import NIOCore
 import NIOHTTP1
-import SwitchyardBalancing
 
 /// Serves one client connection of a forward listener: authenticates each request, picks an egress target,
 /// and either forwards an absolute-URI request over a (pooled) upstream connection or turns a CONNECT into a
@@ -33,6 +32,8 @@ final class ForwardProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var context: ChannelHandlerContext!
     var pendingRead = false
     var username: String?
+
+    static let noEgressMessage = "no egress route available: every target is at its limit"
 
     init(settings: ForwardProxySettings, headTimeout: RequestHeadTimeoutHandler) {
         self.settings = settings
@@ -83,12 +84,12 @@ final class ForwardProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         switch state {
         case .exchange(let exchange):
-            exchange.releaseConnectionSlot()
+            exchange.lease.release()
             exchange.upstream?.close()
             exchange.upstream = nil
             log(exchange, status: exchange.responseStatus?.code ?? 499, error: "client closed the connection")
         case .connectingTunnel(let attempt):
-            attempt.releaseConnectionSlot()
+            attempt.lease.release()
         case .idle, .closing, .tunnel:
             break
         }
@@ -170,17 +171,14 @@ final class ForwardProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let destination = ProxyDestination.parseAbsoluteURI(head.uri) else {
             return reject(head, .badRequest, "request target must be an absolute http:// URI")
         }
-        let destinationKey = DestinationKey.make(host: destination.host, port: destination.port)
-        guard let target = settings.pool.balancer.acquire(PickRequest(destination: destinationKey, clientAddress: clientIP))
-        else {
-            return reject(head, .serviceUnavailable, "no egress route available: every target is at its limit")
+        guard let lease = settings.pool.acquire(for: destination, clientAddress: clientIP) else {
+            return reject(head, .serviceUnavailable, Self.noEgressMessage)
         }
         let exchange = HTTPExchange(
             head: head,
             upstreamHead: upstreamHead(for: head, destination: destination),
             destination: destination,
-            target: target,
-            route: settings.pool.route(for: target)
+            lease: lease
         )
         state = .exchange(exchange)
         if let idle = settings.pool.idleConnections(on: context.eventLoop), let connection = idle.take(exchange.key) {
@@ -214,12 +212,14 @@ final class ForwardProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         settings.connector.connect(
             host: exchange.destination.host,
             port: exchange.destination.port,
-            route: exchange.route,
+            route: exchange.lease.route,
             on: context.eventLoop
         ) { channel in
             channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                // NIO's client codec, but with 1xx responses (100 Continue) passed on to the client.
                 try channel.pipeline.syncOperations.addHandlers(
+                    HTTPRequestEncoder(),
+                    ByteToMessageHandler(HTTPResponseDecoder(informationalResponseStrategy: .forward)),
                     IdleStateHandler(allTimeout: idleTimeout),
                     UpstreamHTTPHandler()
                 )
@@ -244,7 +244,7 @@ final class ForwardProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     error,
                     host: exchange.destination.host,
                     port: exchange.destination.port,
-                    route: exchange.route
+                    route: exchange.lease.route
                 )
                 self.fail(exchange, failure.status, failure.description)
             }
@@ -278,14 +278,14 @@ final class ForwardProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The exchange is over on both sides: give back the slot, keep the upstream connection if it can be reused.
     private func complete(_ exchange: HTTPExchange) {
-        exchange.releaseConnectionSlot()
+        exchange.lease.release()
         log(exchange, status: exchange.responseStatus?.code ?? 0, error: nil)
         state = exchange.clientKeepAlive ? .idle : .closing
         headTimeout.requestCompleted()
     }
 
     private func fail(_ exchange: HTTPExchange, _ status: ProxyErrorStatus, _ message: String) {
-        exchange.releaseConnectionSlot()
+        exchange.lease.release()
         exchange.upstream?.close()
         exchange.upstream = nil
         log(exchange, status: exchange.responseStatus?.code ?? status.status.code, error: message)
@@ -340,7 +340,7 @@ final class ForwardProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             user: username,
             method: exchange.method.rawValue,
             host: exchange.destination.hostHeader,
-            egress: exchange.route.id,
+            egress: exchange.lease.route.id,
             status: status,
             bytesUp: exchange.requestBytes,
             bytesDown: exchange.responseBytes,
@@ -358,6 +358,10 @@ extension ForwardProxyHandler: UpstreamExchangeDelegate {
     func upstream(_ connection: UpstreamHTTPConnection, received part: HTTPClientResponsePart) {
         guard case .exchange(let exchange) = state, exchange.upstream === connection else { return }
         switch part {
+        case .head(let head) where head.status.code < 200 && head.status != .switchingProtocols:
+            var interim = HTTPResponseHead(version: exchange.clientVersion, status: head.status, headers: head.headers)
+            HopByHopHeaders.strip(&interim.headers)
+            context.writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
         case .head(let head):
             exchange.responseStatus = head.status
             exchange.upstreamKeepAlive = head.isKeepAlive

@@ -1,6 +1,5 @@
 import NIOCore
 import NIOHTTP1
-import SwitchyardBalancing
 
 /// One forwarded HTTP request and its response, from the pick of an egress target to the last byte back.
 /// Confined to the client's event loop.
@@ -11,8 +10,7 @@ final class HTTPExchange {
     let upstreamHead: HTTPRequestHead
     let clientVersion: HTTPVersion
     var clientKeepAlive: Bool
-    let target: BalancingTarget
-    let route: EgressRoute
+    let lease: EgressLease
     let key: UpstreamConnectionPool.Key
 
     /// The connection carrying the exchange; nil while connecting (or once the response has ended).
@@ -27,23 +25,20 @@ final class HTTPExchange {
     var responseEnded = false
     var upstreamKeepAlive = false
     var responseBytes = 0
-    private var holdsConnectionSlot = true
 
     init(
         head: HTTPRequestHead,
         upstreamHead: HTTPRequestHead,
         destination: ProxyDestination,
-        target: BalancingTarget,
-        route: EgressRoute
+        lease: EgressLease
     ) {
         self.method = head.method
         self.clientVersion = head.version
         self.clientKeepAlive = head.isKeepAlive
         self.upstreamHead = upstreamHead
         self.destination = destination
-        self.target = target
-        self.route = route
-        self.key = .init(route: route.id, host: destination.host, port: destination.port)
+        self.lease = lease
+        self.key = .init(route: lease.route.id, host: destination.host, port: destination.port)
     }
 
     /// True once the response is complete but the client is still sending a body nobody will read.
@@ -52,12 +47,4 @@ final class HTTPExchange {
     /// A stale keep-alive connection that failed before any answer may be replaced once, if no body byte
     /// went out on it.
     var mayRetryOnFreshConnection: Bool { reusedConnection && responseStatus == nil && !requestBodySent }
-
-    /// Gives the target's connection slot back; safe to call more than once.
-    func releaseConnectionSlot() {
-        if holdsConnectionSlot {
-            holdsConnectionSlot = false
-            target.connections.release()
-        }
-    }
 }

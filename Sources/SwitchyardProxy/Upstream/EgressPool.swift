@@ -10,7 +10,7 @@ public final class EgressPool: Sendable {
     private let idleConnections: [ObjectIdentifier: UpstreamConnectionPoolBox]
 
     /// - Parameters:
-    ///   - targets: each target's identity and optional source IP, in the balancer's order.
+    ///   - sourceIPs: each target's optional source IP, by target identity.
     public init(
         name: String,
         balancer: TargetPool,
@@ -35,8 +35,14 @@ public final class EgressPool: Sendable {
         self.idleConnections = idle
     }
 
-    func route(for target: BalancingTarget) -> EgressRoute {
-        routes[target.id]!
+    /// Picks an egress target for `destination` and reserves a connection on it; nil when every target is at its
+    /// limit.
+    func acquire(for destination: ProxyDestination, clientAddress: String?) -> EgressLease? {
+        let key = DestinationKey.make(host: destination.host, port: destination.port)
+        guard let target = balancer.acquire(PickRequest(destination: key, clientAddress: clientAddress)) else {
+            return nil
+        }
+        return EgressLease(target: target, route: routes[target.id]!)
     }
 
     /// The idle-connection pool of `eventLoop`; nil for a loop the pool was not built for (then nothing is reused).

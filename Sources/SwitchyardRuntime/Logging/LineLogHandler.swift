@@ -40,9 +40,9 @@ public struct LineLogHandler: LogHandler {
         var line: String
         switch format {
         case .json:
-            line = "{\"time\":\(Self.quoted(time)),\"level\":\(Self.quoted(event.level.rawValue)),\"msg\":\(Self.quoted(event.message.description))"
+            line = "{\"time\":\(DoubleQuoted.string(time)),\"level\":\(DoubleQuoted.string(event.level.rawValue)),\"msg\":\(DoubleQuoted.string(event.message.description))"
             for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
-                line += ",\(Self.quoted(key)):\(Self.quoted(value.description))"
+                line += ",\(DoubleQuoted.string(key)):\(DoubleQuoted.string(value.description))"
             }
             line += "}\n"
         case .text:
@@ -74,24 +74,6 @@ public struct LineLogHandler: LogHandler {
         }
         return "\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday))T"
             + "\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec)).\(pad(Int32(now.tv_nsec / 1_000_000), 3))Z"
-    }
-
-    private static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
 

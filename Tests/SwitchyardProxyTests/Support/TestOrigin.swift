@@ -9,6 +9,7 @@ import Synchronization
 /// - `/slow?ms=N`: waits N ms, then `slept`
 /// - `/bytes?n=N`: N bytes of a repeating pattern, streamed with backpressure
 /// - anything else: `ok`
+/// A request with `Expect: 100-continue` gets `100 Continue` first.
 final class TestOrigin: Sendable {
     struct Request: Sendable {
         var sourceIP: String
@@ -70,6 +71,9 @@ private final class OriginHandler: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
+            if head.headers["expect"].first?.lowercased() == "100-continue" {
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
+            }
             bodyBytes = 0
             checksum = 0xcbf2_9ce4_8422_2325
         case .body(let buffer):
