@@ -5,7 +5,9 @@ let package = Package(
     name: "switchyard",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "switchyard", targets: ["switchyard"])
+        .executable(name: "switchyard", targets: ["switchyard"]),
+        // The pure balancing layer, for the benchmark package in Benchmarks/.
+        .library(name: "SwitchyardBalancing", targets: ["SwitchyardBalancing", "SwitchyardTraffic"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

@@ -59,7 +59,7 @@ public struct KeepAliveSettings: Sendable, Equatable {
     /// How long an idle connection is kept.
     public var idleTimeout: Duration
 
-    public init(maxIdlePerDestination: Int = 8, idleTimeout: Duration = .seconds(90)) {
+    public init(maxIdlePerDestination: Int = 128, idleTimeout: Duration = .seconds(90)) {
         self.maxIdlePerDestination = maxIdlePerDestination
         self.idleTimeout = idleTimeout
     }

@@ -16,7 +16,7 @@ import SwitchyardTraffic
 public final class SwitchyardRuntime: Sendable {
     public let config: SwitchyardConfig
     private let group: MultiThreadedEventLoopGroup
-    private let listeners: [ForwardListener]
+    private let listeners: [ProxyListener]
     private let logger: Logger
     private let shutdownGracePeriod: Duration
 
@@ -31,9 +31,9 @@ public final class SwitchyardRuntime: Sendable {
             pools[pool.name] = try Self.makePool(pool, eventLoops: eventLoops)
         }
         self.listeners = config.listeners.map { listener in
-            ForwardListener(
+            ProxyListener(
                 settings: listener,
-                proxySettings: ForwardProxySettings(
+                proxySettings: .forward(
                     listenerName: listener.name,
                     pool: pools[listener.pool]!,
                     users: listener.auth.map { $0.users.map { ($0.username, $0.password) } },

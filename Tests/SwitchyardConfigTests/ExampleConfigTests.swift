@@ -53,7 +53,7 @@ import Testing
             pool.policyOptions
                 == PolicyOptions(historyWindow: .seconds(300), historySize: 100, historyMaxTotalEntries: 100_000))
         #expect(pool.maxConnectionsPerTarget == 100)
-        #expect(pool.keepAlive == KeepAliveSettings(maxIdlePerDestination: 8, idleTimeout: .seconds(90)))
+        #expect(pool.keepAlive == KeepAliveSettings(maxIdlePerDestination: 128, idleTimeout: .seconds(90)))
         #expect(pool.targets == [TargetSettings(sourceIP: nil, weight: 1)])
     }
 

@@ -4,7 +4,7 @@ import NIOCore
 /// One access-log line: a request or a tunnel, from the client's point of view.
 struct AccessRecord {
     var listener: String
-    var client: String
+    var client: SocketAddress?
     var user: String?
     var method: String
     var host: String
@@ -16,9 +16,11 @@ struct AccessRecord {
     var error: String?
 
     func emit(to logger: Logger) {
+        let level: Logger.Level = error == nil ? .info : .warning
+        guard logger.logLevel <= level else { return }
         var metadata: Logger.Metadata = [
             "listener": .string(listener),
-            "client": .string(client),
+            "client": .string(client?.description ?? "?"),
             "method": .string(method),
             "host": .string(host),
             "status": .stringConvertible(status),
@@ -29,6 +31,6 @@ struct AccessRecord {
         if let user { metadata["user"] = .string(user) }
         if let egress { metadata["egress"] = .string(egress) }
         if let error { metadata["error"] = .string(error) }
-        logger.log(level: error == nil ? .info : .warning, "access", metadata: metadata)
+        logger.log(level: level, "access", metadata: metadata)
     }
 }

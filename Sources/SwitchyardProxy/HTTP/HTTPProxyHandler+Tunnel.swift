@@ -15,23 +15,17 @@ final class TunnelAttempt {
     }
 }
 
-extension ForwardProxyHandler {
-    /// Dials the CONNECT target through a picked egress route, then answers `200` and hands both channels to
+extension HTTPProxyHandler {
+    /// Dials the CONNECT target through the reserved egress route, then answers `200` and hands both channels to
     /// a `GlueHandler` pair. Bytes the client sent right after its CONNECT request are relayed, not lost.
-    func openTunnel(_ head: HTTPRequestHead) {
-        guard let destination = ProxyDestination.parseConnectAuthority(head.uri) else {
-            return reject(head, .badRequest, "CONNECT target must be host:port")
-        }
-        guard let lease = settings.pool.acquire(for: destination, clientAddress: clientIP) else {
-            return reject(head, .serviceUnavailable, Self.noEgressMessage)
-        }
+    func openTunnel(_ head: HTTPRequestHead, to destination: ProxyDestination, lease: EgressLease) {
         let attempt = TunnelAttempt(head: head, destination: destination, lease: lease)
         state = .connectingTunnel(attempt)
         let idleTimeout = settings.idleTimeout
         settings.connector.connect(
             host: destination.host,
             port: destination.port,
-            route: attempt.lease.route,
+            route: lease.route,
             on: context.eventLoop
         ) { channel in
             channel.eventLoop.makeCompletedFuture {
@@ -40,7 +34,7 @@ extension ForwardProxyHandler {
         }.assumeIsolated().whenComplete { result in
             guard case .connectingTunnel(let current) = self.state, current === attempt else {
                 if case .success(let channel) = result { channel.close(promise: nil) }
-                attempt.lease.release()
+                lease.release()
                 return
             }
             switch result {
@@ -49,13 +43,20 @@ extension ForwardProxyHandler {
                     try self.handOver(to: upstream, attempt)
                 } catch {
                     upstream.close(promise: nil)
-                    attempt.lease.release()
+                    lease.release()
                     self.context.close(promise: nil)
                 }
             case .failure(let error):
-                attempt.lease.release()
-                let failure = UpstreamFailure(error, host: destination.host, port: destination.port, route: attempt.lease.route)
-                self.logTunnel(attempt, client: self.clientDescription, status: failure.status.status.code, up: 0, down: 0, error: failure.description)
+                lease.release()
+                let failure = UpstreamFailure(error, host: destination.host, port: destination.port, route: lease.route)
+                self.logTunnel(
+                    attempt,
+                    client: self.context.channel.remoteAddress,
+                    status: failure.status.status.code,
+                    up: 0,
+                    down: 0,
+                    error: failure.description
+                )
                 self.respond(failure.status, failure.description, version: head.version)
             }
         }
@@ -82,7 +83,7 @@ extension ForwardProxyHandler {
         try pipeline.removeHandler(pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
             .assumeIsolated().whenComplete { _ in upstream.flush() }
 
-        let client = clientDescription
+        let client = context.channel.remoteAddress
         context.channel.closeFuture.and(upstream.closeFuture).assumeIsolated().whenComplete { _ in
             attempt.lease.release()
             self.logTunnel(
@@ -100,7 +101,7 @@ extension ForwardProxyHandler {
         }
     }
 
-    private func logTunnel(_ attempt: TunnelAttempt, client: String, status: UInt, up: Int, down: Int, error: String?) {
+    private func logTunnel(_ attempt: TunnelAttempt, client: SocketAddress?, status: UInt, up: Int, down: Int, error: String?) {
         AccessRecord(
             listener: settings.listenerName,
             client: client,

@@ -2,14 +2,14 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// Serves one client connection of a forward listener: authenticates each request, picks an egress target,
-/// and either forwards an absolute-URI request over a (pooled) upstream connection or turns a CONNECT into a
-/// byte tunnel.
+/// Serves one client connection of a proxy listener: authenticates each request (when the listener has users),
+/// asks the listener's planner where it goes, then forwards it over a (pooled) upstream connection or turns it
+/// into a byte tunnel. Forward and reverse listeners differ only in their planner.
 ///
 /// Bodies stream both ways with backpressure: the client is read only while the upstream is writable, the
 /// upstream only while the client is. Everything runs on the client's event loop; upstream channels are
 /// opened on the same loop.
-final class ForwardProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
@@ -26,30 +26,20 @@ final class ForwardProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case tunnel
     }
 
-    let settings: ForwardProxySettings
+    let settings: ProxyListenerSettings
     let headTimeout: RequestHeadTimeoutHandler
     var state = State.idle
     var context: ChannelHandlerContext!
     var pendingRead = false
     var username: String?
 
-    static let noEgressMessage = "no egress route available: every target is at its limit"
-
-    init(settings: ForwardProxySettings, headTimeout: RequestHeadTimeoutHandler) {
+    init(settings: ProxyListenerSettings, headTimeout: RequestHeadTimeoutHandler) {
         self.settings = settings
         self.headTimeout = headTimeout
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-    }
-
-    var clientDescription: String {
-        context.channel.remoteAddress?.description ?? "?"
-    }
-
-    var clientIP: String? {
-        context.channel.remoteAddress?.ipAddress
     }
 
     // MARK: Inbound from the client
@@ -84,7 +74,7 @@ final class ForwardProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         switch state {
         case .exchange(let exchange):
-            exchange.lease.release()
+            exchange.request.lease.release()
             exchange.upstream?.close()
             exchange.upstream = nil
             log(exchange, status: exchange.responseStatus?.code ?? 499, error: "client closed the connection")
@@ -104,9 +94,9 @@ final class ForwardProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         headTimeout.requestHeadReceived()
         if case .headerOverflow = parserError {
-            reject(method: "-", host: "-", .headersTooLarge, "request headers exceed \(settings.maxHeaderBytes) bytes")
+            reject(method: "-", target: "-", .headersTooLarge, "request headers exceed \(settings.maxHeaderBytes) bytes")
         } else {
-            reject(method: "-", host: "-", .badRequest, "malformed request: \(parserError)")
+            reject(method: "-", target: "-", .badRequest, "malformed request: \(parserError)")
         }
     }
 
@@ -143,7 +133,7 @@ final class ForwardProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.read()
     }
 
-    private func resumeClientReading() {
+    func resumeClientReading() {
         if pendingRead {
             pendingRead = false
             context.read()
@@ -164,55 +154,31 @@ final class ForwardProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return reject(head, .proxyAuthenticationRequired, "proxy credentials rejected")
             }
         }
-        if head.method == .CONNECT {
-            openTunnel(head)
-            return
-        }
-        guard let destination = ProxyDestination.parseAbsoluteURI(head.uri) else {
-            return reject(head, .badRequest, "request target must be an absolute http:// URI")
-        }
-        guard let lease = settings.pool.acquire(for: destination, clientAddress: clientIP) else {
-            return reject(head, .serviceUnavailable, Self.noEgressMessage)
-        }
-        let exchange = HTTPExchange(
-            head: head,
-            upstreamHead: upstreamHead(for: head, destination: destination),
-            destination: destination,
-            lease: lease
-        )
-        state = .exchange(exchange)
-        if let idle = settings.pool.idleConnections(on: context.eventLoop), let connection = idle.take(exchange.key) {
-            attach(connection, to: exchange, reused: true)
-        } else {
-            dial(exchange)
+        let client = ClientContext(ip: context.channel.remoteAddress?.ipAddress, user: username)
+        switch settings.planner.plan(head, client: client) {
+        case .reject(let status, let message):
+            reject(head, status, message)
+        case .tunnel(let destination, let lease):
+            openTunnel(head, to: destination, lease: lease)
+        case .upstream(let request):
+            let exchange = HTTPExchange(clientHead: head, request: request)
+            state = .exchange(exchange)
+            if let idle = request.pool.idleConnections(on: context.eventLoop),
+                let connection = idle.take(exchange.key)
+            {
+                attach(connection, to: exchange, reused: true)
+            } else {
+                dial(exchange)
+            }
         }
     }
 
-    private func upstreamHead(for head: HTTPRequestHead, destination: ProxyDestination) -> HTTPRequestHead {
-        var upstream = HTTPRequestHead(
-            version: .http1_1,
-            method: head.method,
-            uri: destination.originForm ?? "/",
-            headers: head.headers
-        )
-        HopByHopHeaders.strip(&upstream.headers)
-        upstream.headers.replaceOrAdd(name: "host", value: destination.hostHeader)
-        if settings.addVia {
-            upstream.headers.add(name: "via", value: "\(head.version.major).\(head.version.minor) switchyard")
-        }
-        if settings.addXForwardedFor, let clientIP {
-            let previous = upstream.headers["x-forwarded-for"].joined(separator: ", ")
-            upstream.headers.replaceOrAdd(name: "x-forwarded-for", value: previous.isEmpty ? clientIP : "\(previous), \(clientIP)")
-        }
-        return upstream
-    }
-
-    private func dial(_ exchange: HTTPExchange) {
+    func dial(_ exchange: HTTPExchange) {
         let idleTimeout = settings.idleTimeout
         settings.connector.connect(
-            host: exchange.destination.host,
-            port: exchange.destination.port,
-            route: exchange.lease.route,
+            host: exchange.request.destination.host,
+            port: exchange.request.destination.port,
+            route: exchange.request.lease.route,
             on: context.eventLoop
         ) { channel in
             channel.eventLoop.makeCompletedFuture {
@@ -240,11 +206,12 @@ final class ForwardProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     self.fail(exchange, .badGateway, "upstream connection failed: \(error)")
                 }
             case .failure(let error):
+                let destination = exchange.request.destination
                 let failure = UpstreamFailure(
                     error,
-                    host: exchange.destination.host,
-                    port: exchange.destination.port,
-                    route: exchange.lease.route
+                    host: destination.host,
+                    port: destination.port,
+                    route: exchange.request.lease.route
                 )
                 self.fail(exchange, failure.status, failure.description)
             }
@@ -255,7 +222,7 @@ final class ForwardProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         exchange.upstream = connection
         exchange.reusedConnection = reused
         connection.delegate = self
-        connection.handler.send(.head(exchange.upstreamHead))
+        connection.handler.send(.head(exchange.request.head))
         for part in exchange.buffered {
             if case .body = part { exchange.requestBodySent = true }
             connection.handler.send(part)
@@ -276,21 +243,21 @@ final class ForwardProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// The exchange is over on both sides: give back the slot, keep the upstream connection if it can be reused.
-    private func complete(_ exchange: HTTPExchange) {
-        exchange.lease.release()
+    /// The exchange is over on both sides: give back the slot, let the next request in.
+    func complete(_ exchange: HTTPExchange) {
+        exchange.request.lease.release()
         log(exchange, status: exchange.responseStatus?.code ?? 0, error: nil)
         state = exchange.clientKeepAlive ? .idle : .closing
         headTimeout.requestCompleted()
     }
 
-    private func fail(_ exchange: HTTPExchange, _ status: ProxyErrorStatus, _ message: String) {
-        exchange.lease.release()
+    func fail(_ exchange: HTTPExchange, _ status: ProxyErrorStatus, _ message: String) {
+        exchange.request.lease.release()
         exchange.upstream?.close()
         exchange.upstream = nil
         log(exchange, status: exchange.responseStatus?.code ?? status.status.code, error: message)
         if exchange.responseStatus == nil {
-            respond(status, message, version: exchange.clientVersion)
+            respond(status, message, version: exchange.clientHead.version)
         } else {
             state = .closing
             context.close(promise: nil)  // the response was cut short; closing is the only honest signal left
@@ -299,22 +266,22 @@ final class ForwardProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Answers a request that never reached an upstream, and logs it once.
     func reject(_ head: HTTPRequestHead, _ status: ProxyErrorStatus, _ message: String) {
-        reject(method: head.method.rawValue, host: head.uri, status, message, version: head.version)
+        reject(method: head.method.rawValue, target: head.uri, status, message, version: head.version)
     }
 
-    func reject(
+    private func reject(
         method: String,
-        host: String,
+        target: String,
         _ status: ProxyErrorStatus,
         _ message: String,
         version: HTTPVersion = .http1_1
     ) {
         AccessRecord(
             listener: settings.listenerName,
-            client: clientDescription,
+            client: context.channel.remoteAddress,
             user: username,
             method: method,
-            host: host,
+            host: target,
             status: status.status.code,
             start: .now(),
             error: message
@@ -326,107 +293,27 @@ final class ForwardProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func respond(_ status: ProxyErrorStatus, _ message: String, version: HTTPVersion) {
         state = .closing
         let body = context.channel.allocator.buffer(string: message + "\n")
-        context.write(wrapOutboundOut(.head(status.responseHead(version: version, bodyLength: body.readableBytes))), promise: nil)
+        let head = status.responseHead(version: version, bodyLength: body.readableBytes)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { [context] _ in
             context!.close(promise: nil)
         }
     }
 
-    private func log(_ exchange: HTTPExchange, status: UInt, error: String?) {
+    func log(_ exchange: HTTPExchange, status: UInt, error: String?) {
         AccessRecord(
             listener: settings.listenerName,
-            client: clientDescription,
+            client: context.channel.remoteAddress,
             user: username,
-            method: exchange.method.rawValue,
-            host: exchange.destination.hostHeader,
-            egress: exchange.lease.route.id,
+            method: exchange.clientHead.method.rawValue,
+            host: exchange.request.destination.hostHeader,
+            egress: exchange.request.lease.route.id,
             status: status,
             bytesUp: exchange.requestBytes,
             bytesDown: exchange.responseBytes,
             start: exchange.start,
             error: error
         ).emit(to: settings.logger)
-    }
-}
-
-// MARK: - Upstream events
-
-extension ForwardProxyHandler: UpstreamExchangeDelegate {
-    var clientIsWritable: Bool { context.channel.isWritable }
-
-    func upstream(_ connection: UpstreamHTTPConnection, received part: HTTPClientResponsePart) {
-        guard case .exchange(let exchange) = state, exchange.upstream === connection else { return }
-        switch part {
-        case .head(let head) where head.status.code < 200 && head.status != .switchingProtocols:
-            var interim = HTTPResponseHead(version: exchange.clientVersion, status: head.status, headers: head.headers)
-            HopByHopHeaders.strip(&interim.headers)
-            context.writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
-        case .head(let head):
-            exchange.responseStatus = head.status
-            exchange.upstreamKeepAlive = head.isKeepAlive
-            var response = HTTPResponseHead(version: exchange.clientVersion, status: head.status, headers: head.headers)
-            HopByHopHeaders.strip(&response.headers)
-            if exchange.clientVersion.minor == 0, !response.headers.contains(name: "content-length") {
-                exchange.clientKeepAlive = false  // an HTTP/1.0 body without a length ends with the connection
-            }
-            if !exchange.clientKeepAlive {
-                response.headers.add(name: "connection", value: "close")
-            } else if exchange.clientVersion.minor == 0 {
-                response.headers.add(name: "connection", value: "keep-alive")
-            }
-            context.write(wrapOutboundOut(.head(response)), promise: nil)
-        case .body(let buffer):
-            exchange.responseBytes += buffer.readableBytes
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        case .end(let trailers):
-            exchange.responseEnded = true
-            exchange.upstream = nil
-            connection.delegate = nil
-            if exchange.upstreamKeepAlive, exchange.requestEnded,
-                let idle = settings.pool.idleConnections(on: context.eventLoop)
-            {
-                idle.put(connection)
-            } else {
-                connection.close()
-            }
-            let closeAfterwards = !exchange.clientKeepAlive
-            context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { [context] _ in
-                if closeAfterwards { context!.close(promise: nil) }
-            }
-            if exchange.requestEnded {
-                complete(exchange)
-            } else {
-                resumeClientReading()  // drain the rest of the request body; it is discarded
-            }
-        }
-    }
-
-    func upstreamReadComplete(_ connection: UpstreamHTTPConnection) {
-        context.flush()
-    }
-
-    func upstream(_ connection: UpstreamHTTPConnection, failed failure: UpstreamExchangeFailure) {
-        guard case .exchange(let exchange) = state, exchange.upstream === connection else { return }
-        exchange.upstream = nil
-        connection.close()
-        if exchange.mayRetryOnFreshConnection, case .closed = failure {
-            if exchange.requestEnded { exchange.buffered = [.end(nil)] }
-            dial(exchange)
-            return
-        }
-        let host = exchange.destination.hostHeader
-        switch failure {
-        case .timedOut:
-            fail(exchange, .gatewayTimeout, "upstream \(host) did not answer in time")
-        case .closed:
-            fail(exchange, .badGateway, "upstream \(host) closed the connection before the response ended")
-        case .error(let error):
-            fail(exchange, .badGateway, "upstream \(host) failed: \(error)")
-        }
-    }
-
-    func upstreamBecameWritable(_ connection: UpstreamHTTPConnection) {
-        resumeClientReading()
     }
 }

@@ -7,17 +7,19 @@ import SwitchyardConfig
 import SwitchyardProxy
 import SwitchyardTraffic
 
-/// One bound forward-proxy listener: accepts connections up to its limit and stops gracefully.
-final class ForwardListener: Sendable {
+/// One bound proxy listener (any mode): accepts connections up to its limit and stops gracefully.
+final class ProxyListener: Sendable {
     let name: String
+    private let mode: ListenerMode
     private let listen: ListenAddress
-    private let proxySettings: ForwardProxySettings
+    private let proxySettings: ProxyListenerSettings
     private let connections: ConnectionLimiter
     private let logger: Logger
     private let state = Mutex<(channel: (any Channel)?, quiescing: ServerQuiescingHelper?)>((nil, nil))
 
-    init(settings: ListenerSettings, proxySettings: ForwardProxySettings, logger: Logger) {
+    init(settings: ListenerSettings, proxySettings: ProxyListenerSettings, logger: Logger) {
         self.name = settings.name
+        self.mode = settings.mode
         self.listen = settings.listen
         self.proxySettings = proxySettings
         self.connections = ConnectionLimiter(limit: settings.maxConnections)
@@ -50,7 +52,7 @@ final class ForwardListener: Sendable {
                     guard ListenerAdmission.admit(channel, limiter: connections, listener: name, logger: logger) else {
                         return
                     }
-                    try ForwardProxyPipeline.configure(channel, settings: proxySettings)
+                    try ProxyPipeline.configure(channel, settings: proxySettings)
                 }
             }
         do {
@@ -58,7 +60,7 @@ final class ForwardListener: Sendable {
             state.withLock { $0 = (channel, quiescing) }
             logger.info(
                 "listening",
-                metadata: ["listener": "\(name)", "mode": "forward", "address": "\(channel.localAddress?.description ?? "?")"]
+                metadata: ["listener": "\(name)", "mode": "\(mode.rawValue)", "address": "\(channel.localAddress?.description ?? "?")"]
             )
         } catch {
             quiescing.initiateShutdown(promise: nil)

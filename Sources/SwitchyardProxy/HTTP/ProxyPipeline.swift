@@ -1,14 +1,14 @@
 import NIOCore
 import NIOHTTP1
 
-/// Sets up the pipeline of an accepted forward-proxy connection.
-public enum ForwardProxyPipeline {
+/// Sets up the pipeline of an accepted proxy connection.
+public enum ProxyPipeline {
     /// Adds: idle timeout, request-head timeout, NIO's HTTP/1.1 server codec (with pipelining assistance and
-    /// the configured header-size limit), then the `ForwardProxyHandler`.
+    /// the configured header-size limit), then the `HTTPProxyHandler`.
     ///
     /// The codec is set up with an (empty) upgrade configuration only so the decoder forwards the bytes that
     /// follow a CONNECT request when it is removed, instead of dropping them.
-    public static func configure(_ channel: any Channel, settings: ForwardProxySettings) throws {
+    public static func configure(_ channel: any Channel, settings: ProxyListenerSettings) throws {
         let pipeline = channel.pipeline.syncOperations
         let headTimeout = RequestHeadTimeoutHandler(timeout: settings.headerReadTimeout, logger: settings.logger)
         try pipeline.addHandler(IdleStateHandler(allTimeout: settings.idleTimeout))
@@ -25,6 +25,6 @@ public enum ForwardProxyPipeline {
             withEncoderConfiguration: .init(),
             withDecoderLimitConfiguration: limits
         )
-        try pipeline.addHandler(ForwardProxyHandler(settings: settings, headTimeout: headTimeout))
+        try pipeline.addHandler(HTTPProxyHandler(settings: settings, headTimeout: headTimeout))
     }
 }

@@ -1,17 +1,16 @@
 import NIOCore
 import NIOHTTP1
 
-/// One forwarded HTTP request and its response, from the pick of an egress target to the last byte back.
+/// One proxied HTTP request and its response, from the planner's decision to the last byte back.
 /// Confined to the client's event loop.
 final class HTTPExchange {
     let start = NIODeadline.now()
-    let method: HTTPMethod
-    let destination: ProxyDestination
-    let upstreamHead: HTTPRequestHead
-    let clientVersion: HTTPVersion
-    var clientKeepAlive: Bool
-    let lease: EgressLease
+    /// The head as the client sent it.
+    let clientHead: HTTPRequestHead
+    /// The request as it goes upstream, with the reserved target.
+    let request: UpstreamRequest
     let key: UpstreamConnectionPool.Key
+    var clientKeepAlive: Bool
 
     /// The connection carrying the exchange; nil while connecting (or once the response has ended).
     var upstream: UpstreamHTTPConnection?
@@ -26,19 +25,15 @@ final class HTTPExchange {
     var upstreamKeepAlive = false
     var responseBytes = 0
 
-    init(
-        head: HTTPRequestHead,
-        upstreamHead: HTTPRequestHead,
-        destination: ProxyDestination,
-        lease: EgressLease
-    ) {
-        self.method = head.method
-        self.clientVersion = head.version
-        self.clientKeepAlive = head.isKeepAlive
-        self.upstreamHead = upstreamHead
-        self.destination = destination
-        self.lease = lease
-        self.key = .init(route: lease.route.id, host: destination.host, port: destination.port)
+    init(clientHead: HTTPRequestHead, request: UpstreamRequest) {
+        self.clientHead = clientHead
+        self.request = request
+        self.clientKeepAlive = clientHead.isKeepAlive
+        self.key = .init(
+            route: request.lease.route.id,
+            host: request.destination.host,
+            port: request.destination.port
+        )
     }
 
     /// True once the response is complete but the client is still sending a body nobody will read.

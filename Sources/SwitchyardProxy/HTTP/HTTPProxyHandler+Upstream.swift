@@ -1,0 +1,83 @@
+import NIOCore
+import NIOHTTP1
+
+/// What the upstream connection of the current exchange delivers: the response, flow control and failures.
+extension HTTPProxyHandler: UpstreamExchangeDelegate {
+    var clientIsWritable: Bool { context.channel.isWritable }
+
+    func upstream(_ connection: UpstreamHTTPConnection, received part: HTTPClientResponsePart) {
+        guard case .exchange(let exchange) = state, exchange.upstream === connection else { return }
+        let clientVersion = exchange.clientHead.version
+        switch part {
+        case .head(let head) where head.status.code < 200 && head.status != .switchingProtocols:
+            var interim = HTTPResponseHead(version: clientVersion, status: head.status, headers: head.headers)
+            HopByHopHeaders.strip(&interim.headers)
+            context.writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
+        case .head(let head):
+            exchange.responseStatus = head.status
+            exchange.upstreamKeepAlive = head.isKeepAlive
+            var response = HTTPResponseHead(version: clientVersion, status: head.status, headers: head.headers)
+            HopByHopHeaders.strip(&response.headers)
+            if clientVersion.minor == 0, !response.headers.contains(name: "content-length") {
+                exchange.clientKeepAlive = false  // an HTTP/1.0 body without a length ends with the connection
+            }
+            if !exchange.clientKeepAlive {
+                response.headers.add(name: "connection", value: "close")
+            } else if clientVersion.minor == 0 {
+                response.headers.add(name: "connection", value: "keep-alive")
+            }
+            context.write(wrapOutboundOut(.head(response)), promise: nil)
+        case .body(let buffer):
+            exchange.responseBytes += buffer.readableBytes
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        case .end(let trailers):
+            exchange.responseEnded = true
+            exchange.upstream = nil
+            connection.delegate = nil
+            if exchange.upstreamKeepAlive, exchange.requestEnded,
+                let idle = exchange.request.pool.idleConnections(on: context.eventLoop)
+            {
+                idle.put(connection)
+            } else {
+                connection.close()
+            }
+            let closeAfterwards = !exchange.clientKeepAlive
+            context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { [context] _ in
+                if closeAfterwards { context!.close(promise: nil) }
+            }
+            if exchange.requestEnded {
+                complete(exchange)
+            } else {
+                resumeClientReading()  // drain the rest of the request body; it is discarded
+            }
+        }
+    }
+
+    func upstreamReadComplete(_ connection: UpstreamHTTPConnection) {
+        context.flush()
+    }
+
+    func upstream(_ connection: UpstreamHTTPConnection, failed failure: UpstreamExchangeFailure) {
+        guard case .exchange(let exchange) = state, exchange.upstream === connection else { return }
+        exchange.upstream = nil
+        connection.close()
+        if exchange.mayRetryOnFreshConnection, case .closed = failure {
+            if exchange.requestEnded { exchange.buffered = [.end(nil)] }
+            dial(exchange)
+            return
+        }
+        let host = exchange.request.destination.hostHeader
+        switch failure {
+        case .timedOut:
+            fail(exchange, .gatewayTimeout, "upstream \(host) did not answer in time")
+        case .closed:
+            fail(exchange, .badGateway, "upstream \(host) closed the connection before the response ended")
+        case .error(let error):
+            fail(exchange, .badGateway, "upstream \(host) failed: \(error)")
+        }
+    }
+
+    func upstreamBecameWritable(_ connection: UpstreamHTTPConnection) {
+        resumeClientReading()
+    }
+}
