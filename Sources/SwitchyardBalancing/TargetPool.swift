@@ -19,12 +19,15 @@ public final class TargetPool: Sendable {
         self.policy = policy
     }
 
-    /// Picks a target for `request` and reserves one connection on it.
+    /// Picks a target for `request` and reserves one connection on it, never one named in `excluded` (a retry
+    /// after they failed).
     /// - Returns: the target, whose `connections.release()` the caller must call when the connection ends; nil when
     ///   every target is at its limit or none is selectable.
-    public func acquire(_ request: PickRequest) -> BalancingTarget? {
+    public func acquire(_ request: PickRequest, excluding excluded: [String] = []) -> BalancingTarget? {
         let targets = self.targets
-        let index = policy.pick(request, from: targets) { targets[$0].connections.tryAcquire() }
+        let index = policy.pick(request, from: targets) { index in
+            (excluded.isEmpty || !excluded.contains(targets[index].id)) && targets[index].connections.tryAcquire()
+        }
         return index.map { targets[$0] }
     }
 }

@@ -26,7 +26,7 @@ public final class SwitchyardRuntime: Sendable {
         let threads = config.workers > 0 ? config.workers : System.coreCount
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let eventLoops = Array(group.makeIterator())
-        var pools: [String: EgressPool] = [:]
+        var pools: [String: UpstreamPool] = [:]
         for pool in config.pools {
             pools[pool.name] = try Self.makePool(pool, eventLoops: eventLoops)
         }
@@ -51,7 +51,7 @@ public final class SwitchyardRuntime: Sendable {
         self.shutdownGracePeriod = config.listeners.map(\.timeouts.shutdown).max() ?? .seconds(30)
     }
 
-    private static func makePool(_ pool: PoolSettings, eventLoops: [any EventLoop]) throws -> EgressPool {
+    private static func makePool(_ pool: PoolSettings, eventLoops: [any EventLoop]) throws -> UpstreamPool {
         let options = LRUPerHostOptions(
             historyWindow: pool.policyOptions.historyWindow,
             historySize: pool.policyOptions.historySize,
@@ -62,10 +62,10 @@ public final class SwitchyardRuntime: Sendable {
         let targets = pool.targets.map {
             BalancingTarget(id: $0.id, weight: $0.weight, maxConnections: pool.maxConnectionsPerTarget)
         }
-        return try EgressPool(
+        return try UpstreamPool(
             name: pool.name,
             balancer: TargetPool(name: pool.name, targets: targets, policy: policy),
-            sourceIPs: Dictionary(uniqueKeysWithValues: pool.targets.map { ($0.id, $0.sourceIP) }),
+            addresses: pool.targets.map { PoolTargetAddress(id: $0.id, sourceIP: $0.sourceIP) },
             eventLoops: eventLoops,
             maxIdlePerDestination: pool.keepAlive.maxIdlePerDestination,
             idleTimeout: TimeAmount(pool.keepAlive.idleTimeout)

@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 
 /// The forward-proxy decision: an absolute-URI request or a CONNECT leaves through an egress target of the pool,
@@ -5,7 +6,8 @@ import NIOHTTP1
 struct ForwardRequestPlanner: RequestPlanner {
     static let noEgressMessage = "no egress route available: every target is at its limit"
 
-    let pool: EgressPool
+    let pool: UpstreamPool
+    let connectTimeout: TimeAmount
     let addVia: Bool
     let addXForwardedFor: Bool
 
@@ -26,7 +28,13 @@ struct ForwardRequestPlanner: RequestPlanner {
             return .reject(.serviceUnavailable, Self.noEgressMessage)
         }
         return .upstream(
-            UpstreamRequest(head: upstreamHead(for: head, destination: destination, client: client), destination: destination, lease: lease, pool: pool)
+            UpstreamRequest(
+                head: upstreamHead(for: head, destination: destination, client: client),
+                destination: destination,
+                lease: lease,
+                pool: pool,
+                connectTimeout: connectTimeout
+            )
         )
     }
 

@@ -6,9 +6,9 @@ final class TunnelAttempt {
     let start = NIODeadline.now()
     let head: HTTPRequestHead
     let destination: ProxyDestination
-    let lease: EgressLease
+    let lease: TargetLease
 
-    init(head: HTTPRequestHead, destination: ProxyDestination, lease: EgressLease) {
+    init(head: HTTPRequestHead, destination: ProxyDestination, lease: TargetLease) {
         self.head = head
         self.destination = destination
         self.lease = lease
@@ -18,14 +18,15 @@ final class TunnelAttempt {
 extension HTTPProxyHandler {
     /// Dials the CONNECT target through the reserved egress route, then answers `200` and hands both channels to
     /// a `GlueHandler` pair. Bytes the client sent right after its CONNECT request are relayed, not lost.
-    func openTunnel(_ head: HTTPRequestHead, to destination: ProxyDestination, lease: EgressLease) {
+    func openTunnel(_ head: HTTPRequestHead, to destination: ProxyDestination, lease: TargetLease) {
         let attempt = TunnelAttempt(head: head, destination: destination, lease: lease)
         state = .connectingTunnel(attempt)
         let idleTimeout = settings.idleTimeout
-        settings.connector.connect(
+        UpstreamConnector.connect(
             host: destination.host,
             port: destination.port,
             route: lease.route,
+            timeout: settings.connectTimeout,
             on: context.eventLoop
         ) { channel in
             channel.eventLoop.makeCompletedFuture {
@@ -63,12 +64,40 @@ extension HTTPProxyHandler {
     }
 
     private func handOver(to upstream: any Channel, _ attempt: TunnelAttempt) throws {
-        let (clientGlue, upstreamGlue) = GlueHandler.matchedPair()
-        try upstream.pipeline.syncOperations.addHandler(upstreamGlue)
-
         let established = HTTPResponseStatus.custom(code: 200, reasonPhrase: "Connection Established")
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: attempt.head.version, status: established))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        try splice(with: upstream) { client, up, down in
+            attempt.lease.release()
+            self.logTunnel(attempt, client: client, status: 200, up: up, down: down, error: nil)
+        }
+    }
+
+    /// After a `101 Switching Protocols` (WebSocket): the upstream's HTTP codec goes too, then both sides relay
+    /// bytes until either closes.
+    func spliceUpgrade(_ exchange: HTTPExchange, _ connection: UpstreamHTTPConnection) throws {
+        connection.delegate = nil
+        let upstream = connection.channel.pipeline.syncOperations
+        _ = try upstream.removeHandler(connection.handler)
+        _ = try upstream.removeHandler(upstream.handler(type: HTTPRequestEncoder.self))
+        let decoder = try upstream.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self)
+        try splice(with: connection.channel) { _, up, down in
+            exchange.requestBytes += up
+            exchange.responseBytes += down
+            self.complete(exchange)
+        }
+        // Frames the backend sent right behind its 101 are passed on when its decoder leaves.
+        try upstream.removeHandler(decoder).assumeIsolated().whenComplete { [context] _ in context!.flush() }
+    }
+
+    /// Replaces this connection's HTTP handling with a `GlueHandler` pair relaying bytes to and from `upstream`.
+    /// `finished` runs once both channels have closed, with the client address and the bytes relayed each way.
+    private func splice(
+        with upstream: any Channel,
+        finished: @escaping (SocketAddress?, _ up: Int, _ down: Int) -> Void
+    ) throws {
+        let (clientGlue, upstreamGlue) = GlueHandler.matchedPair()
+        try upstream.pipeline.syncOperations.addHandler(upstreamGlue)
         state = .tunnel
 
         let pipeline = context.pipeline.syncOperations
@@ -78,22 +107,14 @@ extension HTTPProxyHandler {
         _ = try pipeline.removeHandler(pipeline.handler(type: HTTPResponseEncoder.self))
         _ = try pipeline.removeHandler(pipeline.handler(type: RequestHeadTimeoutHandler.self))
         _ = pipeline.removeHandler(context: context)
-        // Last: the decoder passes on whatever the client pipelined after the CONNECT head. It does so on a later
-        // tick, outside any read cycle, so nothing flushes those bytes unless we do.
+        // Last: the decoder passes on whatever the client sent right after its request head. It does so on a
+        // later tick, outside any read cycle, so nothing flushes those bytes unless we do.
         try pipeline.removeHandler(pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
             .assumeIsolated().whenComplete { _ in upstream.flush() }
 
         let client = context.channel.remoteAddress
         context.channel.closeFuture.and(upstream.closeFuture).assumeIsolated().whenComplete { _ in
-            attempt.lease.release()
-            self.logTunnel(
-                attempt,
-                client: client,
-                status: 200,
-                up: clientGlue.counter.bytesRead,
-                down: upstreamGlue.counter.bytesRead,
-                error: nil
-            )
+            finished(client, clientGlue.counter.bytesRead, upstreamGlue.counter.bytesRead)
         }
         if pendingRead {
             pendingRead = false
@@ -101,7 +122,14 @@ extension HTTPProxyHandler {
         }
     }
 
-    private func logTunnel(_ attempt: TunnelAttempt, client: SocketAddress?, status: UInt, up: Int, down: Int, error: String?) {
+    private func logTunnel(
+        _ attempt: TunnelAttempt,
+        client: SocketAddress?,
+        status: UInt,
+        up: Int,
+        down: Int,
+        error: String?
+    ) {
         AccessRecord(
             listener: settings.listenerName,
             client: client,

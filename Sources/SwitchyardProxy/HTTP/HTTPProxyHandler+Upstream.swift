@@ -13,7 +13,23 @@ extension HTTPProxyHandler: UpstreamExchangeDelegate {
             var interim = HTTPResponseHead(version: clientVersion, status: head.status, headers: head.headers)
             HopByHopHeaders.strip(&interim.headers)
             context.writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
+        case .head(let head) where head.status == .switchingProtocols && exchange.request.isUpgrade:
+            exchange.responseTimer?.cancel()
+            exchange.responseStatus = head.status
+            var response = HTTPResponseHead(version: clientVersion, status: head.status, headers: head.headers)
+            HopByHopHeaders.strip(&response.headers)
+            response.headers.add(name: "connection", value: "upgrade")
+            response.headers.add(name: "upgrade", value: head.headers.first(name: "upgrade") ?? "websocket")
+            context.write(wrapOutboundOut(.head(response)), promise: nil)
+        case .end where exchange.responseStatus == .switchingProtocols && exchange.request.isUpgrade:
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            do {
+                try spliceUpgrade(exchange, connection)
+            } catch {
+                fail(exchange, .badGateway, "upgrade failed: \(error)")
+            }
         case .head(let head):
+            exchange.responseTimer?.cancel()
             exchange.responseStatus = head.status
             exchange.upstreamKeepAlive = head.isKeepAlive
             var response = HTTPResponseHead(version: clientVersion, status: head.status, headers: head.headers)
@@ -71,9 +87,9 @@ extension HTTPProxyHandler: UpstreamExchangeDelegate {
         case .timedOut:
             fail(exchange, .gatewayTimeout, "upstream \(host) did not answer in time")
         case .closed:
-            fail(exchange, .badGateway, "upstream \(host) closed the connection before the response ended")
+            retryOrFail(exchange, .badGateway, "upstream \(host) closed the connection before the response ended")
         case .error(let error):
-            fail(exchange, .badGateway, "upstream \(host) failed: \(error)")
+            retryOrFail(exchange, .badGateway, "upstream \(host) failed: \(error)")
         }
     }
 

@@ -154,14 +154,15 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return reject(head, .proxyAuthenticationRequired, "proxy credentials rejected")
             }
         }
-        let client = ClientContext(ip: context.channel.remoteAddress?.ipAddress, user: username)
+        let requestID = settings.assignsRequestIDs ? (head.headers.first(name: "x-request-id") ?? RequestID.make()) : nil
+        let client = ClientContext(ip: context.channel.remoteAddress?.ipAddress, user: username, requestID: requestID)
         switch settings.planner.plan(head, client: client) {
         case .reject(let status, let message):
-            reject(head, status, message)
+            reject(head, status, requestID.map { "\(message) (request id \($0))" } ?? message)
         case .tunnel(let destination, let lease):
             openTunnel(head, to: destination, lease: lease)
         case .upstream(let request):
-            let exchange = HTTPExchange(clientHead: head, request: request)
+            let exchange = HTTPExchange(clientHead: head, request: request, requestID: requestID)
             state = .exchange(exchange)
             if let idle = request.pool.idleConnections(on: context.eventLoop),
                 let connection = idle.take(exchange.key)
@@ -175,17 +176,20 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func dial(_ exchange: HTTPExchange) {
         let idleTimeout = settings.idleTimeout
-        settings.connector.connect(
+        UpstreamConnector.connect(
             host: exchange.request.destination.host,
             port: exchange.request.destination.port,
             route: exchange.request.lease.route,
+            timeout: exchange.request.connectTimeout,
             on: context.eventLoop
         ) { channel in
             channel.eventLoop.makeCompletedFuture {
                 // NIO's client codec, but with 1xx responses (100 Continue) passed on to the client.
                 try channel.pipeline.syncOperations.addHandlers(
                     HTTPRequestEncoder(),
-                    ByteToMessageHandler(HTTPResponseDecoder(informationalResponseStrategy: .forward)),
+                    ByteToMessageHandler(
+                        HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .forward)
+                    ),
                     IdleStateHandler(allTimeout: idleTimeout),
                     UpstreamHTTPHandler()
                 )
@@ -203,7 +207,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     self.attach(connection, to: exchange, reused: false)
                 } catch {
                     channel.close(promise: nil)
-                    self.fail(exchange, .badGateway, "upstream connection failed: \(error)")
+                    self.retryOrFail(exchange, .badGateway, "upstream connection failed: \(error)")
                 }
             case .failure(let error):
                 let destination = exchange.request.destination
@@ -213,7 +217,11 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     port: destination.port,
                     route: exchange.request.lease.route
                 )
-                self.fail(exchange, failure.status, failure.description)
+                if case .timedOut = failure {
+                    self.fail(exchange, failure.status, failure.description)
+                } else {
+                    self.retryOrFail(exchange, failure.status, failure.description)
+                }
             }
         }
     }
@@ -224,18 +232,26 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         connection.delegate = self
         connection.handler.send(.head(exchange.request.head))
         for part in exchange.buffered {
-            if case .body = part { exchange.requestBodySent = true }
+            exchange.noteSent(part)
             connection.handler.send(part)
         }
         exchange.buffered.removeAll()
         connection.handler.flush()
+        if let timeout = exchange.request.responseTimeout {
+            exchange.responseTimer?.cancel()
+            exchange.responseTimer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+                guard case .exchange(let current) = self.state, current === exchange, exchange.responseStatus == nil
+                else { return }
+                self.fail(exchange, .gatewayTimeout, "upstream \(exchange.request.destination.hostHeader) sent no response in time")
+            }
+        }
         if connection.isWritable { resumeClientReading() }
     }
 
     private func forward(_ part: HTTPClientRequestPart, of exchange: HTTPExchange) {
         if exchange.responseEnded { return }
         if let upstream = exchange.upstream {
-            if case .body = part { exchange.requestBodySent = true }
+            exchange.noteSent(part)
             upstream.handler.send(part)
             if case .end = part { upstream.handler.flush() }
         } else {
@@ -245,19 +261,39 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The exchange is over on both sides: give back the slot, let the next request in.
     func complete(_ exchange: HTTPExchange) {
+        exchange.responseTimer?.cancel()
         exchange.request.lease.release()
         log(exchange, status: exchange.responseStatus?.code ?? 0, error: nil)
         state = exchange.clientKeepAlive ? .idle : .closing
         headTimeout.requestCompleted()
     }
 
+    /// Sends the request to another target when the planner allows it (nothing of the response came back yet,
+    /// the body is replayable, attempts and budget remain); otherwise fails it.
+    func retryOrFail(_ exchange: HTTPExchange, _ status: ProxyErrorStatus, _ message: String) {
+        guard exchange.responseStatus == nil, exchange.replayable,
+            let (next, delay) = settings.planner.retry(exchange.request, attempt: exchange.attempt, tried: exchange.tried)
+        else { return fail(exchange, status, message) }
+        exchange.responseTimer?.cancel()
+        exchange.upstream?.close()
+        exchange.request.lease.release()
+        log(exchange, status: status.status.code, error: "\(message); retrying on \(next.lease.route.id)")
+        exchange.retarget(next)
+        context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+            guard case .exchange(let current) = self.state, current === exchange else { return next.lease.release() }
+            self.dial(exchange)
+        }
+    }
+
     func fail(_ exchange: HTTPExchange, _ status: ProxyErrorStatus, _ message: String) {
+        exchange.responseTimer?.cancel()
         exchange.request.lease.release()
         exchange.upstream?.close()
         exchange.upstream = nil
         log(exchange, status: exchange.responseStatus?.code ?? status.status.code, error: message)
         if exchange.responseStatus == nil {
-            respond(status, message, version: exchange.clientHead.version)
+            let body = exchange.requestID.map { "\(message) (request id \($0))" } ?? message
+            respond(status, body, version: exchange.clientHead.version)
         } else {
             state = .closing
             context.close(promise: nil)  // the response was cut short; closing is the only honest signal left
@@ -313,6 +349,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             bytesUp: exchange.requestBytes,
             bytesDown: exchange.responseBytes,
             start: exchange.start,
+            requestID: exchange.requestID,
             error: error
         ).emit(to: settings.logger)
     }

@@ -6,7 +6,10 @@ public final class ProxyListenerSettings: Sendable {
     let listenerName: String
     let planner: any RequestPlanner
     let authenticator: ProxyAuthenticator?
-    let connector: UpstreamConnector
+    /// Connect timeout for tunnels (requests carry their own, from their planner).
+    let connectTimeout: TimeAmount
+    /// Give every request an `X-Request-Id` (the client's, or a new one) and log it.
+    let assignsRequestIDs: Bool
     let idleTimeout: TimeAmount
     let headerReadTimeout: TimeAmount
     let maxHeaderBytes: Int
@@ -20,12 +23,14 @@ public final class ProxyListenerSettings: Sendable {
         idleTimeout: TimeAmount,
         headerReadTimeout: TimeAmount,
         maxHeaderBytes: Int,
+        assignsRequestIDs: Bool,
         logger: Logger
     ) {
         self.listenerName = listenerName
         self.planner = planner
         self.authenticator = users.map { ProxyAuthenticator(users: $0) }
-        self.connector = UpstreamConnector(connectTimeout: connectTimeout)
+        self.connectTimeout = connectTimeout
+        self.assignsRequestIDs = assignsRequestIDs
         self.idleTimeout = idleTimeout
         self.headerReadTimeout = headerReadTimeout
         self.maxHeaderBytes = maxHeaderBytes
@@ -35,7 +40,7 @@ public final class ProxyListenerSettings: Sendable {
     /// A forward (egress) listener: absolute-URI requests and CONNECT, leaving through `pool`'s targets.
     public static func forward(
         listenerName: String,
-        pool: EgressPool,
+        pool: UpstreamPool,
         users: [(username: String, password: String)]?,
         connectTimeout: TimeAmount,
         idleTimeout: TimeAmount,
@@ -47,12 +52,46 @@ public final class ProxyListenerSettings: Sendable {
     ) -> ProxyListenerSettings {
         ProxyListenerSettings(
             listenerName: listenerName,
-            planner: ForwardRequestPlanner(pool: pool, addVia: addVia, addXForwardedFor: addXForwardedFor),
+            planner: ForwardRequestPlanner(
+                pool: pool,
+                connectTimeout: connectTimeout,
+                addVia: addVia,
+                addXForwardedFor: addXForwardedFor
+            ),
             users: users,
             connectTimeout: connectTimeout,
             idleTimeout: idleTimeout,
             headerReadTimeout: headerReadTimeout,
             maxHeaderBytes: maxHeaderBytes,
+            assignsRequestIDs: false,
+            logger: logger
+        )
+    }
+
+    /// A reverse (ingress) listener: requests routed to backend pools.
+    public static func reverse(
+        listenerName: String,
+        routes: [ReverseRoute],
+        isTLS: Bool,
+        addForwarded: Bool,
+        idleTimeout: TimeAmount,
+        headerReadTimeout: TimeAmount,
+        maxHeaderBytes: Int,
+        logger: Logger
+    ) -> ProxyListenerSettings {
+        ProxyListenerSettings(
+            listenerName: listenerName,
+            planner: ReverseRequestPlanner(
+                routes: RouteTable(routes: routes),
+                scheme: isTLS ? "https" : "http",
+                addForwarded: addForwarded
+            ),
+            users: nil,
+            connectTimeout: .seconds(5),
+            idleTimeout: idleTimeout,
+            headerReadTimeout: headerReadTimeout,
+            maxHeaderBytes: maxHeaderBytes,
+            assignsRequestIDs: true,
             logger: logger
         )
     }

@@ -2,10 +2,20 @@ import NIOCore
 import NIOHTTP1
 
 /// Decides, for one listener, where each request goes: the part that differs between forward and reverse
-/// proxying. Everything after the decision (dialling, streaming, keep-alive, tunnels, errors, logs) is shared
-/// by `HTTPProxyHandler`.
+/// proxying. Everything after the decision (dialling, streaming, keep-alive, tunnels, retries, errors, logs) is
+/// shared by `HTTPProxyHandler`.
 protocol RequestPlanner: Sendable {
     func plan(_ head: HTTPRequestHead, client: ClientContext) -> RequestPlan
+
+    /// Another attempt for `request`, which failed before any response byte, on a target not in `tried`;
+    /// nil when it must not be retried. The returned delay is the backoff to wait first.
+    func retry(_ request: UpstreamRequest, attempt: Int, tried: [String]) -> (UpstreamRequest, TimeAmount)?
+}
+
+extension RequestPlanner {
+    func retry(_ request: UpstreamRequest, attempt: Int, tried: [String]) -> (UpstreamRequest, TimeAmount)? {
+        nil
+    }
 }
 
 /// What a planner knows about the client of a request.
@@ -13,6 +23,8 @@ struct ClientContext {
     var ip: String?
     /// The authenticated proxy user, if the listener authenticates.
     var user: String?
+    /// The request's id (`X-Request-Id`), on listeners that assign them.
+    var requestID: String?
 }
 
 /// A planner's decision for one request.
@@ -20,7 +32,7 @@ enum RequestPlan {
     /// Forward the request over HTTP/1.1.
     case upstream(UpstreamRequest)
     /// Open a byte tunnel (CONNECT).
-    case tunnel(ProxyDestination, EgressLease)
+    case tunnel(ProxyDestination, TargetLease)
     /// Answer the client directly with an error.
     case reject(ProxyErrorStatus, String)
 }
@@ -32,7 +44,15 @@ struct UpstreamRequest {
     /// Where to connect.
     var destination: ProxyDestination
     /// The reserved target and how to reach it.
-    var lease: EgressLease
+    var lease: TargetLease
     /// The pool the target belongs to, whose idle connections may carry the request.
-    var pool: EgressPool
+    var pool: UpstreamPool
+    var connectTimeout: TimeAmount
+    /// How long the upstream may take to start its response; nil for no limit beyond the idle timeout.
+    var responseTimeout: TimeAmount?
+    /// Request-body bytes kept for replaying the request on another target; negative when the request must
+    /// never be retried.
+    var replayLimit = -1
+    /// A protocol upgrade (WebSocket): after `101` both connections are spliced byte for byte.
+    var isUpgrade = false
 }

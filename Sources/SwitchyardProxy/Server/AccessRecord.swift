@@ -13,6 +13,7 @@ struct AccessRecord {
     var bytesUp = 0
     var bytesDown = 0
     var start: NIODeadline
+    var requestID: String? = nil
     var error: String?
 
     func emit(to logger: Logger) {
@@ -30,6 +31,7 @@ struct AccessRecord {
         ]
         if let user { metadata["user"] = .string(user) }
         if let egress { metadata["egress"] = .string(egress) }
+        if let requestID { metadata["request_id"] = .string(requestID) }
         if let error { metadata["error"] = .string(error) }
         logger.log(level: level, "access", metadata: metadata)
     }

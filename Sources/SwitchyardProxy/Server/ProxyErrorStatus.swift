@@ -3,12 +3,13 @@ import NIOHTTP1
 
 /// The statuses the proxy itself answers with, and how such an answer is written.
 enum ProxyErrorStatus {
-    case badRequest, proxyAuthenticationRequired, requestTimeout, headersTooLarge
+    case badRequest, notFound, proxyAuthenticationRequired, requestTimeout, headersTooLarge
     case badGateway, serviceUnavailable, gatewayTimeout
 
     var status: HTTPResponseStatus {
         switch self {
         case .badRequest: .badRequest
+        case .notFound: .notFound
         case .proxyAuthenticationRequired: .proxyAuthenticationRequired
         case .requestTimeout: .requestTimeout
         case .headersTooLarge: .requestHeaderFieldsTooLarge

@@ -6,22 +6,21 @@ import Darwin
 import NIOCore
 import NIOPosix
 
-/// Opens TCP connections to upstreams on the caller's event loop, leaving through an egress route.
-struct UpstreamConnector: Sendable {
-    var connectTimeout: TimeAmount
-
+/// Opens TCP connections to upstreams on the caller's event loop, leaving through a target's route.
+enum UpstreamConnector {
     /// Connects to `host:port`, bound to the route's source address if it has one. The returned channel
     /// lives on `eventLoop` (the client's), so relaying needs no locks. `initializer` runs before the
     /// channel becomes active.
-    func connect(
+    static func connect(
         host: String,
         port: Int,
-        route: EgressRoute,
+        route: UpstreamRoute,
+        timeout: TimeAmount,
         on eventLoop: any EventLoop,
         initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
     ) -> EventLoopFuture<any Channel> {
         var bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(connectTimeout)
+            .connectTimeout(timeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.allowRemoteHalfClosure, value: true)
             .channelInitializer(initializer)
@@ -40,7 +39,7 @@ enum UpstreamFailure: Error, CustomStringConvertible {
     case sourceAddressUnavailable(route: String)
     case other(String)
 
-    init(_ error: any Error, host: String, port: Int, route: EgressRoute) {
+    init(_ error: any Error, host: String, port: Int, route: UpstreamRoute) {
         if let failure = error as? UpstreamFailure {
             self = failure
             return

@@ -2,12 +2,12 @@ import SwitchyardBalancing
 
 /// A connection slot reserved on one egress target, with the route that target leaves through. Whoever holds it
 /// gives the slot back exactly once, on whichever path the request or tunnel ends.
-final class EgressLease {
+final class TargetLease {
     let target: BalancingTarget
-    let route: EgressRoute
+    let route: UpstreamRoute
     private var held = true
 
-    init(target: BalancingTarget, route: EgressRoute) {
+    init(target: BalancingTarget, route: UpstreamRoute) {
         self.target = target
         self.route = route
     }

@@ -1,29 +1,32 @@
 import NIOCore
 import SwitchyardBalancing
 
-/// A pool as the data path uses it: the balancer over its targets, the egress route of each target, and the
-/// idle upstream connections of each event loop.
-public final class EgressPool: Sendable {
+/// A pool as the data path uses it: the balancer over its targets, the route to each target, the idle upstream
+/// connections of each event loop, and how the pool treats requests as a backend pool.
+public final class UpstreamPool: Sendable {
     public let name: String
     public let balancer: TargetPool
-    private let routes: [String: EgressRoute]
+    public let backend: BackendSettings
+    private let routes: [String: UpstreamRoute]
     private let idleConnections: [ObjectIdentifier: UpstreamConnectionPoolBox]
 
     /// - Parameters:
-    ///   - sourceIPs: each target's optional source IP, by target identity.
+    ///   - addresses: where each of the balancer's targets is, by target identity.
     public init(
         name: String,
         balancer: TargetPool,
-        sourceIPs: [String: String?],
+        addresses: [PoolTargetAddress],
+        backend: BackendSettings = BackendSettings(),
         eventLoops: [any EventLoop],
         maxIdlePerDestination: Int,
         idleTimeout: TimeAmount
     ) throws {
         self.name = name
         self.balancer = balancer
-        var routes: [String: EgressRoute] = [:]
-        for target in balancer.targets {
-            routes[target.id] = try EgressRoute(id: target.id, sourceIP: sourceIPs[target.id] ?? nil)
+        self.backend = backend
+        var routes: [String: UpstreamRoute] = [:]
+        for address in addresses {
+            routes[address.id] = try UpstreamRoute(address)
         }
         self.routes = routes
         var idle: [ObjectIdentifier: UpstreamConnectionPoolBox] = [:]
@@ -37,12 +40,16 @@ public final class EgressPool: Sendable {
 
     /// Picks an egress target for `destination` and reserves a connection on it; nil when every target is at its
     /// limit.
-    func acquire(for destination: ProxyDestination, clientAddress: String?) -> EgressLease? {
-        let key = DestinationKey.make(host: destination.host, port: destination.port)
-        guard let target = balancer.acquire(PickRequest(destination: key, clientAddress: clientAddress)) else {
-            return nil
-        }
-        return EgressLease(target: target, route: routes[target.id]!)
+    func acquire(for destination: ProxyDestination, clientAddress: String?) -> TargetLease? {
+        acquire(forHost: DestinationKey.make(host: destination.host, port: destination.port), clientAddress: clientAddress)
+    }
+
+    /// Picks a target for a request to `host` (a normalised destination key) and reserves a connection on it,
+    /// skipping the targets named in `excluded`; nil when none can take it.
+    func acquire(forHost host: String, clientAddress: String?, excluding excluded: [String] = []) -> TargetLease? {
+        let request = PickRequest(destination: host, clientAddress: clientAddress)
+        guard let target = balancer.acquire(request, excluding: excluded) else { return nil }
+        return TargetLease(target: target, route: routes[target.id]!)
     }
 
     /// The idle-connection pool of `eventLoop`; nil for a loop the pool was not built for (then nothing is reused).

@@ -1,0 +1,91 @@
+import NIOCore
+import NIOHTTP1
+
+/// The reverse-proxy decision: the first matching route names a backend pool, whose policy picks the target.
+/// The request keeps its path; `X-Forwarded-For` is appended, `X-Forwarded-Proto`/`-Host` set, RFC 7239
+/// `Forwarded` added when configured, `Host` kept or rewritten per pool, and an `X-Request-Id` passed on.
+struct ReverseRequestPlanner: RequestPlanner {
+    let routes: RouteTable
+    /// `http` or `https`: how clients reach this listener.
+    let scheme: String
+    let addForwarded: Bool
+
+    private static let idempotentMethods: [HTTPMethod] = [.GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE]
+
+    func plan(_ head: HTTPRequestHead, client: ClientContext) -> RequestPlan {
+        if head.method == .CONNECT {
+            return .reject(.badRequest, "CONNECT is not served by a reverse listener")
+        }
+        guard let route = routes.match(head) else {
+            return .reject(.notFound, "no route for \(RouteTable.requestHost(head))\(head.uri.prefix { $0 != "?" })")
+        }
+        let pool = route.pool
+        let hostKey = RouteTable.requestHost(head)
+        guard let lease = pool.acquire(forHost: hostKey, clientAddress: client.ip) else {
+            return .reject(.serviceUnavailable, "no backend available in pool \(pool.name)")
+        }
+        pool.backend.retryBudget.recordRequest()
+        let retryable = route.retryNonIdempotent || Self.idempotentMethods.contains(head.method)
+        return .upstream(request(for: head, client: client, lease: lease, pool: pool, retryable: retryable))
+    }
+
+    func retry(_ request: UpstreamRequest, attempt: Int, tried: [String]) -> (UpstreamRequest, TimeAmount)? {
+        let settings = request.pool.backend
+        guard request.replayLimit >= 0, attempt <= settings.retryAttempts, settings.retryBudget.tryAcquireRetry(),
+            let lease = request.pool.acquire(forHost: request.destination.host, clientAddress: nil, excluding: tried)
+        else { return nil }
+        var next = request
+        next.lease = lease
+        next.destination = lease.route.backend ?? request.destination
+        if settings.rewriteHost { next.head.headers.replaceOrAdd(name: "host", value: next.destination.hostHeader) }
+        let ceiling = min(settings.retryBackoff.nanoseconds << min(attempt - 1, 20), settings.retryMaxBackoff.nanoseconds)
+        return (next, .nanoseconds(Int64.random(in: 0...max(0, ceiling))))
+    }
+
+    private func request(
+        for head: HTTPRequestHead,
+        client: ClientContext,
+        lease: TargetLease,
+        pool: UpstreamPool,
+        retryable: Bool
+    ) -> UpstreamRequest {
+        let settings = pool.backend
+        let backend = lease.route.backend!
+        let isUpgrade = head.headers["upgrade"].contains { $0.lowercased() == "websocket" }
+        var upstream = head
+        upstream.version = .http1_1
+        if let absolute = ProxyDestination.parseAbsoluteURI(head.uri) { upstream.uri = absolute.originForm ?? "/" }
+        let originalHost = head.headers.first(name: "host")
+        HopByHopHeaders.strip(&upstream.headers)
+        if isUpgrade {
+            upstream.headers.add(name: "connection", value: "upgrade")
+            upstream.headers.add(name: "upgrade", value: "websocket")
+        }
+        if settings.rewriteHost || originalHost == nil {
+            upstream.headers.replaceOrAdd(name: "host", value: backend.hostHeader)
+        }
+        if let ip = client.ip {
+            let previous = upstream.headers["x-forwarded-for"].joined(separator: ", ")
+            upstream.headers.replaceOrAdd(name: "x-forwarded-for", value: previous.isEmpty ? ip : "\(previous), \(ip)")
+        }
+        upstream.headers.replaceOrAdd(name: "x-forwarded-proto", value: scheme)
+        if let originalHost { upstream.headers.replaceOrAdd(name: "x-forwarded-host", value: originalHost) }
+        if addForwarded {
+            var element = "proto=\(scheme)"
+            if let ip = client.ip { element = (ip.contains(":") ? "for=\"[\(ip)]\";" : "for=\(ip);") + element }
+            if let originalHost { element += ";host=\"\(originalHost)\"" }
+            upstream.headers.add(name: "forwarded", value: element)
+        }
+        if let requestID = client.requestID { upstream.headers.replaceOrAdd(name: "x-request-id", value: requestID) }
+        return UpstreamRequest(
+            head: upstream,
+            destination: backend,
+            lease: lease,
+            pool: pool,
+            connectTimeout: settings.connectTimeout,
+            responseTimeout: settings.responseTimeout,
+            replayLimit: retryable ? settings.replayBodyBytes : -1,
+            isUpgrade: isUpgrade
+        )
+    }
+}

@@ -1,0 +1,73 @@
+import NIOHTTP1
+
+/// The routes of a reverse listener, matched in order: the first route whose every condition holds wins.
+struct RouteTable: Sendable {
+    var routes: [ReverseRoute]
+
+    func match(_ head: HTTPRequestHead) -> ReverseRoute? {
+        let host = Self.requestHost(head)
+        let path = head.uri.prefix { $0 != "?" }
+        return routes.first { $0.matches(host: host, path: path, head: head) }
+    }
+
+    /// The request's host, lower-cased and without port: from the absolute URI if there is one, else `Host`.
+    static func requestHost(_ head: HTTPRequestHead) -> String {
+        let authority: Substring
+        if let absolute = ProxyDestination.parseAbsoluteURI(head.uri) {
+            return absolute.host.lowercased()
+        } else if let header = head.headers.first(name: "host") {
+            authority = header[...]
+        } else {
+            return ""
+        }
+        if authority.first == "[", let close = authority.firstIndex(of: "]") {
+            return authority[authority.index(after: authority.startIndex)..<close].lowercased()
+        }
+        return (authority.split(separator: ":", maxSplits: 1).first ?? "").lowercased()
+    }
+}
+
+/// One route: conditions on the request, and the pool that serves it.
+public struct ReverseRoute: Sendable {
+    /// Exact host (`api.example.com`) or wildcard suffix (`*.example.com`, matching any subdomain); nil matches all.
+    public var host: String?
+    public var pathPrefix: String?
+    public var method: String?
+    /// Header name → exact value, all required.
+    public var headers: [(name: String, value: String)]
+    public var pool: UpstreamPool
+    /// Retry non-idempotent methods (POST, PATCH) too.
+    public var retryNonIdempotent: Bool
+
+    public init(
+        host: String? = nil,
+        pathPrefix: String? = nil,
+        method: String? = nil,
+        headers: [(name: String, value: String)] = [],
+        pool: UpstreamPool,
+        retryNonIdempotent: Bool = false
+    ) {
+        self.host = host?.lowercased()
+        self.pathPrefix = pathPrefix
+        self.method = method?.uppercased()
+        self.headers = headers
+        self.pool = pool
+        self.retryNonIdempotent = retryNonIdempotent
+    }
+
+    func matches(host requestHost: String, path: Substring, head: HTTPRequestHead) -> Bool {
+        if let host {
+            if host.hasPrefix("*.") {
+                guard requestHost.hasSuffix(host.dropFirst()), requestHost.count > host.count - 1 else { return false }
+            } else if host != requestHost {
+                return false
+            }
+        }
+        if let pathPrefix, !path.hasPrefix(pathPrefix) { return false }
+        if let method, head.method.rawValue != method { return false }
+        for (name, value) in headers where !head.headers[name].contains(value) {
+            return false
+        }
+        return true
+    }
+}

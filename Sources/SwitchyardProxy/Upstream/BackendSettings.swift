@@ -1,0 +1,39 @@
+import NIOCore
+import SwitchyardTraffic
+
+/// How a pool treats requests sent to it as backends of a reverse listener: timeouts, `Host` handling and
+/// retries. Egress pools ignore it.
+public struct BackendSettings: Sendable {
+    public var connectTimeout: TimeAmount
+    /// Time allowed from sending a request to receiving the response head; exceeded gives 504.
+    public var responseTimeout: TimeAmount
+    /// Send the backend's own `host:port` as `Host` instead of the client's.
+    public var rewriteHost: Bool
+    /// Extra attempts after the first, on other targets, for requests that failed before any response byte.
+    public var retryAttempts: Int
+    public var retryBudget: RetryBudget
+    public var retryBackoff: TimeAmount
+    public var retryMaxBackoff: TimeAmount
+    /// Request bodies up to this size are kept so the request can be replayed; larger ones are not retried.
+    public var replayBodyBytes: Int
+
+    public init(
+        connectTimeout: TimeAmount = .seconds(5),
+        responseTimeout: TimeAmount = .seconds(60),
+        rewriteHost: Bool = false,
+        retryAttempts: Int = 2,
+        retryBudgetPercent: Int = 20,
+        retryBackoff: TimeAmount = .milliseconds(25),
+        retryMaxBackoff: TimeAmount = .seconds(1),
+        replayBodyBytes: Int = 64 * 1024
+    ) {
+        self.connectTimeout = connectTimeout
+        self.responseTimeout = responseTimeout
+        self.rewriteHost = rewriteHost
+        self.retryAttempts = retryAttempts
+        self.retryBudget = RetryBudget(percent: retryBudgetPercent)
+        self.retryBackoff = retryBackoff
+        self.retryMaxBackoff = retryMaxBackoff
+        self.replayBodyBytes = replayBodyBytes
+    }
+}
