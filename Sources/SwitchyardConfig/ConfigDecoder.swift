@@ -14,11 +14,12 @@ struct DecodedConfig {
 struct ConfigDecoder {
     private static let rootKeys = ["log", "admin", "workers", "listeners", "pools"]
     private static let listenerKeys = [
-        "name", "mode", "listen", "pool", "auth", "max_connections", "max_header_bytes", "add_via",
-        "add_x_forwarded_for", "timeouts",
+        "name", "mode", "listen", "pool", "routes", "tls", "add_forwarded", "auth", "max_connections",
+        "max_header_bytes", "add_via", "add_x_forwarded_for", "timeouts",
     ]
     private static let poolKeys = [
-        "policy", "policy_options", "max_connections_per_target", "keepalive", "targets",
+        "policy", "policy_options", "max_connections_per_target", "keepalive", "host_header", "timeouts", "retries",
+        "tls_verify", "ca", "targets",
     ]
 
     private let reader = YAMLNodeReader()
@@ -55,9 +56,19 @@ struct ConfigDecoder {
         fields.read("name", into: &listener.name, required: true)
         fields.read(
             "mode", into: &listener.mode, noun: "listener mode", required: true,
-            note: " (reverse and socks5 come later)", parse: ListenerMode.init(rawValue:))
+            note: " (socks5 comes later)", parse: ListenerMode.init(rawValue:))
         fields.read("listen", into: &listener.listen, required: true)
-        fields.read("pool", into: &listener.pool, required: true)
+        fields.read("pool", into: &listener.pool, required: listener.mode == .forward)
+        listener.routes = fields.list("routes")?.map(route) ?? []
+        if let tls = fields.mapping("tls", keys: ["cert", "key", "client_ca", "client_auth"]) {
+            var settings = ListenerTLSSettings(cert: "", key: "")
+            tls.read("cert", into: &settings.cert, required: true)
+            tls.read("key", into: &settings.key, required: true)
+            tls.read("client_ca", into: &settings.clientCA)
+            tls.read("client_auth", into: &settings.clientAuth, noun: "client_auth", parse: ClientAuth.init(rawValue:))
+            listener.tls = settings
+        }
+        fields.read("add_forwarded", into: &listener.addForwarded)
         if let auth = fields.mapping("auth", keys: ["users"]) {
             listener.auth = AuthSettings(users: auth.list("users", required: true)?.map(user) ?? [])
         }
@@ -72,6 +83,28 @@ struct ConfigDecoder {
             timeouts.read("shutdown", into: &listener.timeouts.shutdown)
         }
         return listener
+    }
+
+    private func route(path: String, node: Node) -> RouteSettings {
+        var route = RouteSettings(pool: "")
+        guard let fields = reader.mapping(node, at: path, keys: ["match", "pool", "retry_non_idempotent"]) else {
+            return route
+        }
+        if let match = fields.mapping("match", keys: ["host", "path_prefix", "method", "headers"]) {
+            match.read("host", into: &route.host)
+            match.read("path_prefix", into: &route.pathPrefix)
+            match.read("method", into: &route.method)
+            if let headers = match.mapping("headers", keys: nil) {
+                route.headers = headers.entries.map { entry in
+                    var value = ""
+                    headers.read(entry.key, into: &value)
+                    return HeaderMatch(name: entry.key, value: value)
+                }
+            }
+        }
+        fields.read("pool", into: &route.pool, required: true)
+        fields.read("retry_non_idempotent", into: &route.retryNonIdempotent)
+        return route
     }
 
     private func user(path: String, node: Node) -> ProxyUser {
@@ -97,15 +130,33 @@ struct ConfigDecoder {
             keepAlive.read("max_idle_per_destination", into: &pool.keepAlive.maxIdlePerDestination)
             keepAlive.read("idle_timeout", into: &pool.keepAlive.idleTimeout)
         }
+        fields.read("host_header", into: &pool.backend.hostHeader, noun: "host_header", parse: HostHeaderMode.init(rawValue:))
+        if let timeouts = fields.mapping("timeouts", keys: ["connect", "response_header"]) {
+            timeouts.read("connect", into: &pool.backend.connectTimeout)
+            timeouts.read("response_header", into: &pool.backend.responseTimeout)
+        }
+        let retryKeys = ["attempts", "budget_percent", "backoff", "max_backoff", "replay_body_bytes"]
+        if let retries = fields.mapping("retries", keys: retryKeys) {
+            retries.read("attempts", into: &pool.backend.retries.attempts)
+            retries.read("budget_percent", into: &pool.backend.retries.budgetPercent)
+            retries.read("backoff", into: &pool.backend.retries.backoff)
+            retries.read("max_backoff", into: &pool.backend.retries.maxBackoff)
+            retries.read("replay_body_bytes", into: &pool.backend.retries.replayBodyBytes)
+        }
+        fields.read("tls_verify", into: &pool.backend.tlsVerify)
+        fields.read("ca", into: &pool.backend.ca)
         pool.targets = fields.list("targets", required: true)?.map(target) ?? []
         return pool
     }
 
     private func target(path: String, node: Node) -> TargetSettings {
         var target = TargetSettings()
-        guard let fields = reader.mapping(node, at: path, keys: ["source_ip", "weight"]) else { return target }
+        let keys = ["source_ip", "url", "weight", "max_connections"]
+        guard let fields = reader.mapping(node, at: path, keys: keys) else { return target }
         fields.read("source_ip", into: &target.sourceIP)
+        fields.read("url", into: &target.url)
         fields.read("weight", into: &target.weight)
+        fields.read("max_connections", into: &target.maxConnections)
         return target
     }
 }

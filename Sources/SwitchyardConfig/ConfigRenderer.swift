@@ -35,7 +35,19 @@ struct ConfigRenderer {
         add(1, "- name: \(DoubleQuoted.string(listener.name))")
         add(2, "mode: \(listener.mode.rawValue)")
         add(2, "listen: \(DoubleQuoted.string(listener.listen.description))")
-        add(2, "pool: \(DoubleQuoted.string(listener.pool))")
+        if !listener.pool.isEmpty { add(2, "pool: \(DoubleQuoted.string(listener.pool))") }
+        if !listener.routes.isEmpty {
+            add(2, "routes:")
+            for route in listener.routes { write(route) }
+        }
+        if let tls = listener.tls {
+            add(2, "tls:")
+            add(3, "cert: \(DoubleQuoted.string(tls.cert))")
+            add(3, "key: \(DoubleQuoted.string(tls.key))")
+            if let clientCA = tls.clientCA { add(3, "client_ca: \(DoubleQuoted.string(clientCA))") }
+            add(3, "client_auth: \(tls.clientAuth.rawValue)")
+        }
+        if listener.mode == .reverse { add(2, "add_forwarded: \(listener.addForwarded)") }
         if let auth = listener.auth {
             add(2, "auth:")
             add(3, auth.users.isEmpty ? "users: []" : "users:")
@@ -55,6 +67,20 @@ struct ConfigRenderer {
         add(3, "shutdown: \(DurationText.format(listener.timeouts.shutdown))")
     }
 
+    private mutating func write(_ route: RouteSettings) {
+        add(3, "- pool: \(DoubleQuoted.string(route.pool))")
+        add(4, "retry_non_idempotent: \(route.retryNonIdempotent)")
+        guard route.host != nil || route.pathPrefix != nil || route.method != nil || !route.headers.isEmpty else { return }
+        add(4, "match:")
+        if let host = route.host { add(5, "host: \(DoubleQuoted.string(host))") }
+        if let pathPrefix = route.pathPrefix { add(5, "path_prefix: \(DoubleQuoted.string(pathPrefix))") }
+        if let method = route.method { add(5, "method: \(DoubleQuoted.string(method))") }
+        if !route.headers.isEmpty {
+            add(5, "headers:")
+            for header in route.headers { add(6, "\(DoubleQuoted.string(header.name)): \(DoubleQuoted.string(header.value))") }
+        }
+    }
+
     private mutating func write(_ pool: PoolSettings) {
         add(1, "\(DoubleQuoted.string(pool.name)):")
         add(2, "policy: \(DoubleQuoted.string(pool.policy))")
@@ -66,14 +92,25 @@ struct ConfigRenderer {
         add(2, "keepalive:")
         add(3, "max_idle_per_destination: \(pool.keepAlive.maxIdlePerDestination)")
         add(3, "idle_timeout: \(DurationText.format(pool.keepAlive.idleTimeout))")
+        let backend = pool.backend
+        add(2, "host_header: \(backend.hostHeader.rawValue)")
+        add(2, "timeouts:")
+        add(3, "connect: \(DurationText.format(backend.connectTimeout))")
+        add(3, "response_header: \(DurationText.format(backend.responseTimeout))")
+        add(2, "retries:")
+        add(3, "attempts: \(backend.retries.attempts)")
+        add(3, "budget_percent: \(backend.retries.budgetPercent)")
+        add(3, "backoff: \(DurationText.format(backend.retries.backoff))")
+        add(3, "max_backoff: \(DurationText.format(backend.retries.maxBackoff))")
+        add(3, "replay_body_bytes: \(backend.retries.replayBodyBytes)")
+        add(2, "tls_verify: \(backend.tlsVerify)")
+        if let ca = backend.ca { add(2, "ca: \(DoubleQuoted.string(ca))") }
         add(2, pool.targets.isEmpty ? "targets: []" : "targets:")
         for target in pool.targets {
-            if let sourceIP = target.sourceIP {
-                add(3, "- source_ip: \(DoubleQuoted.string(sourceIP))")
-                add(4, "weight: \(target.weight)")
-            } else {
-                add(3, "- weight: \(target.weight)")
-            }
+            add(3, "- weight: \(target.weight)")
+            if let sourceIP = target.sourceIP { add(4, "source_ip: \(DoubleQuoted.string(sourceIP))") }
+            if let url = target.url { add(4, "url: \(DoubleQuoted.string(url))") }
+            if let limit = target.maxConnections { add(4, "max_connections: \(limit)") }
         }
     }
 }

@@ -46,15 +46,33 @@ struct ConfigValidator {
             let path = ConfigPath.key(pool.name, in: "pools")
             if pool.name.isEmpty { report("a pool name must not be empty", at: path) }
             if !poolNames.insert(pool.name).inserted { report("duplicate pool name \"\(pool.name)\"", at: path) }
-            check(pool, at: path)
+            check(pool, at: path, usedBy: Set(config.listeners.filter { $0.usedPools.contains(pool.name) }.map(\.mode)))
         }
     }
 
     private mutating func check(_ listener: ListenerSettings, at path: String, pools: [String]) {
-        if !pools.contains(listener.pool) {
-            let hint = Suggestion.didYouMean(listener.pool, in: pools)
-            let known = pools.isEmpty ? "; no pools are defined" : "; defined pools: \(pools.joined(separator: ", "))"
-            report("no pool named \"\(listener.pool)\"\(hint.isEmpty ? known : hint)", at: "\(path).pool")
+        if listener.mode == .forward || !listener.pool.isEmpty {
+            checkPoolExists(listener.pool, in: pools, at: "\(path).pool")
+        }
+        for (index, route) in listener.routes.enumerated() {
+            checkPoolExists(route.pool, in: pools, at: "\(ConfigPath.index(index, in: "\(path).routes")).pool")
+        }
+        switch listener.mode {
+        case .forward:
+            if !listener.routes.isEmpty { report("routes belong to reverse listeners", at: "\(path).routes") }
+            if listener.tls != nil { report("tls belongs to reverse listeners", at: "\(path).tls") }
+        case .reverse:
+            if listener.routes.isEmpty, listener.pool.isEmpty {
+                report("a reverse listener needs \"routes\" (or a \"pool\" for every request)", at: "\(path).routes")
+            }
+            if listener.auth != nil { report("proxy auth belongs to forward listeners", at: "\(path).auth") }
+        }
+        if let tls = listener.tls {
+            if tls.cert.isEmpty { report("must not be empty", at: "\(path).tls.cert") }
+            if tls.key.isEmpty { report("must not be empty", at: "\(path).tls.key") }
+            if tls.clientAuth != .none, tls.clientCA == nil {
+                report("client_auth \(tls.clientAuth.rawValue) needs client_ca", at: "\(path).tls.client_ca")
+            }
         }
         if let auth = listener.auth { check(auth, at: "\(path).auth") }
         atLeast(1, listener.maxConnections, at: "\(path).max_connections")
@@ -70,6 +88,13 @@ struct ConfigValidator {
         positive(listener.timeouts.shutdown, at: "\(path).timeouts.shutdown")
     }
 
+    private mutating func checkPoolExists(_ pool: String, in pools: [String], at path: String) {
+        guard !pools.contains(pool) else { return }
+        let hint = Suggestion.didYouMean(pool, in: pools)
+        let known = pools.isEmpty ? "; no pools are defined" : "; defined pools: \(pools.joined(separator: ", "))"
+        report("no pool named \"\(pool)\"\(hint.isEmpty ? known : hint)", at: path)
+    }
+
     private mutating func check(_ auth: AuthSettings, at path: String) {
         if auth.users.isEmpty { report("must list at least one user", at: "\(path).users") }
         var seen: Set<String> = []
@@ -83,7 +108,7 @@ struct ConfigValidator {
         }
     }
 
-    private mutating func check(_ pool: PoolSettings, at path: String) {
+    private mutating func check(_ pool: PoolSettings, at path: String, usedBy modes: Set<ListenerMode>) {
         if !PoolSettings.knownPolicies.contains(pool.policy) {
             report(
                 "unknown policy \"\(pool.policy)\"; known policies: "
@@ -104,14 +129,39 @@ struct ConfigValidator {
             if let ip = target.sourceIP, !IPAddress.isValid(ip) {
                 report("\"\(ip)\" is not an IP address", at: "\(targetPath).source_ip")
             }
+            if let url = target.url, let problem = BackendURL.problem(with: url) {
+                report(problem, at: "\(targetPath).url")
+            }
+            if target.url != nil, target.sourceIP != nil {
+                report("a target has either url (backend) or source_ip (egress), not both", at: targetPath)
+            }
+            if modes.contains(.reverse), target.url == nil {
+                report("targets of a pool used by a reverse listener need a url", at: "\(targetPath).url")
+            }
+            if modes.contains(.forward), target.url != nil {
+                report("targets of a pool used by a forward listener are egress routes; url is not allowed",
+                    at: "\(targetPath).url")
+            }
             if let first = firstIndexByID[target.id] {
-                let what = target.sourceIP.map { "source_ip \"\($0)\"" } ?? "target without source_ip"
+                let what = target.url.map { "url \"\($0)\"" } ?? target.sourceIP.map { "source_ip \"\($0)\"" }
+                    ?? "target without source_ip"
                 report("duplicate \(what) (same as targets[\(first)])", at: targetPath)
             } else {
                 firstIndexByID[target.id] = index
             }
             atLeast(0, target.weight, at: "\(targetPath).weight")
+            if let limit = target.maxConnections { atLeast(1, limit, at: "\(targetPath).max_connections") }
         }
+        let backend = pool.backend
+        positive(backend.connectTimeout, at: "\(path).timeouts.connect")
+        positive(backend.responseTimeout, at: "\(path).timeouts.response_header")
+        atLeast(0, backend.retries.attempts, at: "\(path).retries.attempts")
+        if !(0...100).contains(backend.retries.budgetPercent) {
+            report("must be 0-100, got \(backend.retries.budgetPercent)", at: "\(path).retries.budget_percent")
+        }
+        positive(backend.retries.backoff, at: "\(path).retries.backoff")
+        positive(backend.retries.maxBackoff, at: "\(path).retries.max_backoff")
+        atLeast(0, backend.retries.replayBodyBytes, at: "\(path).retries.replay_body_bytes")
     }
 
     private mutating func atLeast(_ minimum: Int, _ value: Int, at path: String) {

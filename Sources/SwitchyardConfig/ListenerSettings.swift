@@ -2,6 +2,8 @@
 public enum ListenerMode: String, CaseIterable, Sendable, Equatable {
     /// An HTTP forward proxy: absolute-form requests and CONNECT tunnels.
     case forward
+    /// A reverse proxy: requests routed to backend pools, optionally over TLS.
+    case reverse
 }
 
 /// One listening socket: how it proxies, where it listens, which pool it sends traffic through, and its limits.
@@ -9,8 +11,15 @@ public struct ListenerSettings: Sendable, Equatable {
     public var name: String
     public var mode: ListenerMode
     public var listen: ListenAddress
-    /// The name of the pool of egress targets this listener uses.
+    /// The pool this listener uses: a forward listener's egress pool; on a reverse listener, shorthand for a
+    /// single default route. Empty when not given.
     public var pool: String
+    /// A reverse listener's routes, in match order.
+    public var routes: [RouteSettings]
+    /// TLS for a reverse listener; nil serves plain HTTP.
+    public var tls: ListenerTLSSettings?
+    /// Add an RFC 7239 `Forwarded` header (reverse listeners; `X-Forwarded-*` are always set).
+    public var addForwarded: Bool
     /// Proxy authentication; nil lets every client through.
     public var auth: AuthSettings?
     /// Connections open at once on this listener, in total.
@@ -25,7 +34,10 @@ public struct ListenerSettings: Sendable, Equatable {
         name: String,
         mode: ListenerMode = .forward,
         listen: ListenAddress,
-        pool: String,
+        pool: String = "",
+        routes: [RouteSettings] = [],
+        tls: ListenerTLSSettings? = nil,
+        addForwarded: Bool = false,
         auth: AuthSettings? = nil,
         maxConnections: Int = 1000,
         maxHeaderBytes: Int = 32768,
@@ -37,6 +49,9 @@ public struct ListenerSettings: Sendable, Equatable {
         self.mode = mode
         self.listen = listen
         self.pool = pool
+        self.routes = routes
+        self.tls = tls
+        self.addForwarded = addForwarded
         self.auth = auth
         self.maxConnections = maxConnections
         self.maxHeaderBytes = maxHeaderBytes

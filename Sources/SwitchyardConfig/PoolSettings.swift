@@ -1,4 +1,4 @@
-/// A named set of egress targets and how traffic is spread over them.
+/// A named set of targets (egress source IPs, or backends of reverse listeners) and how traffic is spread over them.
 public struct PoolSettings: Sendable, Equatable {
     public var name: String
     /// The balancing policy's config name; one of `knownPolicies`.
@@ -8,6 +8,8 @@ public struct PoolSettings: Sendable, Equatable {
     public var maxConnectionsPerTarget: Int
     /// The pool of idle upstream connections kept for reuse.
     public var keepAlive: KeepAliveSettings
+    /// Timeouts, `Host` handling, retries and TLS when the pool serves reverse listeners.
+    public var backend: BackendPoolSettings
     public var targets: [TargetSettings]
 
     public init(
@@ -16,6 +18,7 @@ public struct PoolSettings: Sendable, Equatable {
         policyOptions: PolicyOptions = .default,
         maxConnectionsPerTarget: Int = 100,
         keepAlive: KeepAliveSettings = .default,
+        backend: BackendPoolSettings = .default,
         targets: [TargetSettings]
     ) {
         self.name = name
@@ -23,6 +26,7 @@ public struct PoolSettings: Sendable, Equatable {
         self.policyOptions = policyOptions
         self.maxConnectionsPerTarget = maxConnectionsPerTarget
         self.keepAlive = keepAlive
+        self.backend = backend
         self.targets = targets
     }
 
@@ -64,22 +68,28 @@ public struct KeepAliveSettings: Sendable, Equatable {
         self.idleTimeout = idleTimeout
     }
 
-    /// 8 idle connections per destination, kept 90s.
+    /// 128 idle connections per destination, kept 90s.
     public static let `default` = KeepAliveSettings()
 }
 
-/// One egress target: the local source address outgoing connections bind to, and its share of traffic.
+/// One target: an egress source address outgoing connections bind to, or a backend URL; and its share of traffic.
 public struct TargetSettings: Sendable, Equatable {
     /// The local IP to bind outgoing connections to; nil leaves through the default route.
     public var sourceIP: String?
+    /// A backend of reverse listeners, `http://host:port`.
+    public var url: String?
     /// Relative share of traffic; 0 takes the target out of rotation.
     public var weight: Int
+    /// This target's own connection limit, overriding the pool's `max_connections_per_target`.
+    public var maxConnections: Int?
 
-    public init(sourceIP: String? = nil, weight: Int = 1) {
+    public init(sourceIP: String? = nil, url: String? = nil, weight: Int = 1, maxConnections: Int? = nil) {
         self.sourceIP = sourceIP
+        self.url = url
         self.weight = weight
+        self.maxConnections = maxConnections
     }
 
-    /// The target's identity within its pool, stable across reloads: its source IP, or `default`.
-    public var id: String { sourceIP ?? "default" }
+    /// The target's identity within its pool, stable across reloads: its URL, its source IP, or `default`.
+    public var id: String { url ?? sourceIP ?? "default" }
 }

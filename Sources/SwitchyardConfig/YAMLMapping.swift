@@ -26,6 +26,10 @@ struct YAMLMapping {
         if let value = convert(key, required: false, YAMLScalar.int) { target = value }
     }
 
+    func read(_ key: String, into target: inout Int?) {
+        if let value = convert(key, required: false, YAMLScalar.int) { target = value }
+    }
+
     func read(_ key: String, into target: inout Bool) {
         if let value = convert(key, required: false, YAMLScalar.bool) { target = value }
     }

@@ -33,22 +33,55 @@ public final class SwitchyardRuntime: Sendable {
         self.listeners = config.listeners.map { listener in
             ProxyListener(
                 settings: listener,
-                proxySettings: .forward(
-                    listenerName: listener.name,
-                    pool: pools[listener.pool]!,
-                    users: listener.auth.map { $0.users.map { ($0.username, $0.password) } },
-                    connectTimeout: TimeAmount(listener.timeouts.connect),
-                    idleTimeout: TimeAmount(listener.timeouts.idle),
-                    headerReadTimeout: TimeAmount(listener.timeouts.headerRead),
-                    maxHeaderBytes: listener.maxHeaderBytes,
-                    addVia: listener.addVia,
-                    addXForwardedFor: listener.addXForwardedFor,
-                    logger: logger
-                ),
+                proxySettings: Self.proxySettings(for: listener, pools: pools, logger: logger),
                 logger: logger
             )
         }
         self.shutdownGracePeriod = config.listeners.map(\.timeouts.shutdown).max() ?? .seconds(30)
+    }
+
+    private static func proxySettings(
+        for listener: ListenerSettings,
+        pools: [String: UpstreamPool],
+        logger: Logger
+    ) -> ProxyListenerSettings {
+        switch listener.mode {
+        case .forward:
+            return .forward(
+                listenerName: listener.name,
+                pool: pools[listener.pool]!,
+                users: listener.auth.map { $0.users.map { ($0.username, $0.password) } },
+                connectTimeout: TimeAmount(listener.timeouts.connect),
+                idleTimeout: TimeAmount(listener.timeouts.idle),
+                headerReadTimeout: TimeAmount(listener.timeouts.headerRead),
+                maxHeaderBytes: listener.maxHeaderBytes,
+                addVia: listener.addVia,
+                addXForwardedFor: listener.addXForwardedFor,
+                logger: logger
+            )
+        case .reverse:
+            var routes = listener.routes.map { route in
+                ReverseRoute(
+                    host: route.host,
+                    pathPrefix: route.pathPrefix,
+                    method: route.method,
+                    headers: route.headers.map { ($0.name, $0.value) },
+                    pool: pools[route.pool]!,
+                    retryNonIdempotent: route.retryNonIdempotent
+                )
+            }
+            if !listener.pool.isEmpty { routes.append(ReverseRoute(pool: pools[listener.pool]!)) }
+            return .reverse(
+                listenerName: listener.name,
+                routes: routes,
+                isTLS: listener.tls != nil,
+                addForwarded: listener.addForwarded,
+                idleTimeout: TimeAmount(listener.timeouts.idle),
+                headerReadTimeout: TimeAmount(listener.timeouts.headerRead),
+                maxHeaderBytes: listener.maxHeaderBytes,
+                logger: logger
+            )
+        }
     }
 
     private static func makePool(_ pool: PoolSettings, eventLoops: [any EventLoop]) throws -> UpstreamPool {
@@ -60,12 +93,23 @@ public final class SwitchyardRuntime: Sendable {
         guard let policy = BalancingPolicyRegistry.make(name: pool.policy, lruOptions: options, clock: SystemClock())
         else { throw UnknownPolicyError(pool: pool.name, policy: pool.policy) }
         let targets = pool.targets.map {
-            BalancingTarget(id: $0.id, weight: $0.weight, maxConnections: pool.maxConnectionsPerTarget)
+            BalancingTarget(id: $0.id, weight: $0.weight, maxConnections: $0.maxConnections ?? pool.maxConnectionsPerTarget)
         }
+        let backend = pool.backend
         return try UpstreamPool(
             name: pool.name,
             balancer: TargetPool(name: pool.name, targets: targets, policy: policy),
-            addresses: pool.targets.map { PoolTargetAddress(id: $0.id, sourceIP: $0.sourceIP) },
+            addresses: pool.targets.map { PoolTargetAddress(id: $0.id, sourceIP: $0.sourceIP, url: $0.url) },
+            backend: BackendSettings(
+                connectTimeout: TimeAmount(backend.connectTimeout),
+                responseTimeout: TimeAmount(backend.responseTimeout),
+                rewriteHost: backend.hostHeader == .rewrite,
+                retryAttempts: backend.retries.attempts,
+                retryBudgetPercent: backend.retries.budgetPercent,
+                retryBackoff: TimeAmount(backend.retries.backoff),
+                retryMaxBackoff: TimeAmount(backend.retries.maxBackoff),
+                replayBodyBytes: backend.retries.replayBodyBytes
+            ),
             eventLoops: eventLoops,
             maxIdlePerDestination: pool.keepAlive.maxIdlePerDestination,
             idleTimeout: TimeAmount(pool.keepAlive.idleTimeout)

@@ -135,12 +135,77 @@ import Testing
             ])
     }
 
-    @Test func onlyForwardModeExistsForNow() {
-        let found = issues(in: minimalYAML.replacing("mode: forward", with: "mode: reverse"))
+    @Test func unknownModeListsTheKnownOnes() {
+        let found = issues(in: minimalYAML.replacing("mode: forward", with: "mode: socks5"))
         #expect(found.map(\.path) == ["listeners[0].mode"])
+        #expect(found.first?.message == "\"socks5\" is not a listener mode; expected one of forward, reverse (socks5 comes later)")
+    }
+
+    @Test func reverseListenersNeedRoutesToExistingPoolsOfURLTargets() {
+        let yaml = """
+            listeners:
+              - name: web
+                mode: reverse
+                listen: "127.0.0.1:8080"
+                routes:
+                  - match: { host: "a.example" }
+                    pool: api
+                  - pool: missing
+                tls: { cert: c.pem, key: k.pem, client_auth: require }
+            pools:
+              api:
+                targets:
+                  - url: "http://127.0.0.1:9001"
+                  - source_ip: "127.0.0.2"
+                  - url: "ftp://x"
+                  - url: "https://127.0.0.1:9443"
+            """
         #expect(
-            found.first?.message
-                == "\"reverse\" is not a listener mode; expected forward (reverse and socks5 come later)")
+            issues(in: yaml).map(\.description) == [
+                "cfg.yaml:8: listeners[0].routes[1].pool: no pool named \"missing\"; defined pools: api",
+                "cfg.yaml:9: listeners[0].tls.client_ca: client_auth require needs client_ca",
+                "cfg.yaml:14: pools.api.targets[1].url: targets of a pool used by a reverse listener need a url",
+                "cfg.yaml:15: pools.api.targets[2].url: \"ftp://x\" is not an http:// URL",
+                "cfg.yaml:16: pools.api.targets[3].url: \"https://127.0.0.1:9443\": https:// backends are not supported yet; use http://",
+            ])
+    }
+
+    @Test func reverseListenerParses() throws {
+        let yaml = """
+            listeners:
+              - name: web
+                mode: reverse
+                listen: "127.0.0.1:8080"
+                add_forwarded: true
+                routes:
+                  - match: { host: "*.example.com", path_prefix: "/v1/", method: GET, headers: { X-Env: canary } }
+                    pool: api
+                    retry_non_idempotent: true
+            pools:
+              api:
+                host_header: rewrite
+                timeouts: { connect: 2s, response_header: 10s }
+                retries: { attempts: 3, budget_percent: 10, backoff: 10ms, max_backoff: 500ms, replay_body_bytes: 1024 }
+                targets:
+                  - { url: "http://127.0.0.1:9001", weight: 5, max_connections: 10 }
+            """
+        let config = try ConfigLoader.parse(yaml: yaml, file: nil)
+        let listener = config.listeners[0]
+        #expect(listener.mode == .reverse)
+        #expect(listener.addForwarded)
+        #expect(
+            listener.routes == [
+                RouteSettings(
+                    host: "*.example.com", pathPrefix: "/v1/", method: "GET",
+                    headers: [HeaderMatch(name: "X-Env", value: "canary")], pool: "api", retryNonIdempotent: true)
+            ])
+        let pool = try #require(config.pool(named: "api"))
+        #expect(pool.backend.hostHeader == .rewrite)
+        #expect(pool.backend.connectTimeout == .seconds(2))
+        #expect(pool.backend.responseTimeout == .seconds(10))
+        #expect(pool.backend.retries == RetrySettings(attempts: 3, budgetPercent: 10, backoff: .milliseconds(10), maxBackoff: .milliseconds(500), replayBodyBytes: 1024))
+        #expect(pool.targets == [TargetSettings(url: "http://127.0.0.1:9001", weight: 5, maxConnections: 10)])
+        #expect(try ConfigLoader.parse(yaml: config.rendered(redactingSecrets: false), file: nil) == config)
     }
 
     @Test func validateChecksConfigsBuiltInCode() {

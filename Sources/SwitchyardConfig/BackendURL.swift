@@ -1,0 +1,26 @@
+/// Checks a backend target's URL: `http://host[:port]`, nothing after the authority but an optional `/`.
+enum BackendURL {
+    /// What is wrong with `url`, or nil when it is usable.
+    static func problem(with url: String) -> String? {
+        let lowered = url.lowercased()
+        let rest: Substring
+        if lowered.hasPrefix("http://") {
+            rest = url.dropFirst("http://".count)
+        } else if lowered.hasPrefix("https://") {
+            return "\"\(url)\": https:// backends are not supported yet; use http://"
+        } else {
+            return "\"\(url)\" is not an http:// URL"
+        }
+        let authority = rest.hasSuffix("/") ? rest.dropLast() : rest
+        guard !authority.isEmpty, !authority.contains("/"), !authority.contains("?"), !authority.contains("@") else {
+            return "\"\(url)\" must be http://host[:port] with no path"
+        }
+        if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
+            let port = authority[authority.index(after: colon)...]
+            guard let number = Int(port), (1...65535).contains(number) else {
+                return "\"\(url)\" has an invalid port"
+            }
+        }
+        return nil
+    }
+}
