@@ -63,3 +63,42 @@ func withReverseProxy<T>(
         throw error
     }
 }
+
+/// Servers a test starts, closed in reverse order when the test ends, however it ends.
+final class TestResources {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private var closers: [() async -> Void] = []
+
+    func track(_ channel: any Channel) -> any Channel {
+        closers.append { try? await channel.close() }
+        return channel
+    }
+
+    func track(_ origin: TestOrigin) -> TestOrigin {
+        closers.append { await origin.stop() }
+        return origin
+    }
+
+    func track(_ proxy: ProxyHarness) -> ProxyHarness {
+        closers.append { await proxy.shutdown() }
+        return proxy
+    }
+
+    fileprivate func closeAll() async {
+        for closer in closers.reversed() { await closer() }
+        try? await group.shutdownGracefully()
+    }
+}
+
+/// Runs `body` with a fresh `TestResources` and closes everything it tracked afterwards.
+func withResources<T>(_ body: (TestResources) async throws -> T) async throws -> T {
+    let resources = TestResources()
+    do {
+        let result = try await body(resources)
+        await resources.closeAll()
+        return result
+    } catch {
+        await resources.closeAll()
+        throw error
+    }
+}

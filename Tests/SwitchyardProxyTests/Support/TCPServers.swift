@@ -1,3 +1,4 @@
+import Synchronization
 import NIOCore
 import NIOPosix
 
@@ -75,6 +76,61 @@ private final class FloodHandler: ChannelInboundHandler {
             self.chunk = nil
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0))).assumeIsolated()
                 .whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+}
+
+/// Counts what a test server saw, from its event loop.
+final class ConnectionCounter: Sendable {
+    private let count = Mutex(0)
+    func increment() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
+
+extension TCPServer {
+    /// Accepts, reads the request, then resets the connection (RST) without answering.
+    static func resetting(group: any EventLoopGroup, counter: ConnectionCounter) async throws -> any Channel {
+        try await ServerBootstrap(group: group)
+            .childChannelInitializer { channel in
+                counter.increment()
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ResetOnReadHandler())
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+    }
+
+    /// Answers every request with a 10 MB `Content-Length` but sends only 64 KiB before closing.
+    static func truncating(group: any EventLoopGroup) async throws -> any Channel {
+        try await ServerBootstrap(group: group)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(TruncatingHandler()) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+    }
+}
+
+private final class ResetOnReadHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // SO_LINGER 0 makes close send RST instead of FIN.
+        let provider = context.channel as? any SocketOptionProvider
+        provider?.setSoLinger(linger(l_onoff: 1, l_linger: 0)).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+}
+
+private final class TruncatingHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var response = context.channel.allocator.buffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\n\r\n")
+        response.writeRepeatingByte(UInt8(ascii: "t"), count: 64 * 1024)
+        context.writeAndFlush(wrapOutboundOut(response)).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
         }
     }
 }

@@ -1,0 +1,96 @@
+import Testing
+
+/// Backends that fail: retries on another backend, never for POST, within the budget; truncated responses.
+@Suite(.timeLimit(.minutes(2)))
+struct ReverseFailureTests {
+    private func yaml(good: Int, bad: Int, extra: String = "") -> String {
+        """
+        log: { level: error, format: text }
+        listeners:
+          - { name: web, mode: reverse, listen: "127.0.0.1:0", pool: web }
+        pools:
+          web:
+        \(extra)    targets:
+              - url: "http://127.0.0.1:\(bad)"
+              - url: "http://127.0.0.1:\(good)"
+
+        """
+    }
+
+    private func statuses(_ arguments: [String]) throws -> [String] {
+        let result = try Subprocess.curl(["-o", "/dev/null", "-w", "%{http_code}\\n"] + arguments)
+        return result.stdout.split(separator: "\n").map(String.init)
+    }
+
+    @Test func getsAreRetriedOnTheOtherBackendButPostsAreNot() async throws {
+        try await withResources { resources in
+        let counter = ConnectionCounter()
+        let resetter = resources.track(try await TCPServer.resetting(group: resources.group, counter: counter))
+        let good = resources.track(try await TestOrigin.start(group: resources.group))
+        let extra = "    retries: { budget_percent: 100 }\n"
+        let yaml = yaml(good: good.port, bad: resetter.localAddress!.port!, extra: extra)
+        let proxy = resources.track(try await ProxyHarness(yaml: yaml))
+
+        let gets = try statuses(["\(proxy.proxyURL)/item?[1-20]"])
+        #expect(gets == Array(repeating: "200", count: 20))
+        #expect(counter.value >= 5, "the resetting backend was tried")
+
+        let before = counter.value
+        let posts = try statuses(["-X", "POST", "-d", "x", "\(proxy.proxyURL)/order?[1-10]"])
+        #expect(posts.count == 10)
+        let failed = posts.filter { $0 == "502" }.count
+        #expect(failed == counter.value - before, "every POST that met the resetting backend failed, none was retried")
+        #expect(failed > 0)
+        #expect(good.requests.filter { $0.method == .POST }.count == 10 - failed)
+        }
+    }
+
+    @Test func retryBudgetCapsRetries() async throws {
+        try await withResources { resources in
+        let counter = ConnectionCounter()
+        let resetter = resources.track(try await TCPServer.resetting(group: resources.group, counter: counter))
+        let good = resources.track(try await TestOrigin.start(group: resources.group))
+        let extra = "    retries: { attempts: 3, budget_percent: 10, backoff: 1ms }\n"
+        let yaml = yaml(good: good.port, bad: resetter.localAddress!.port!, extra: extra)
+        let proxy = resources.track(try await ProxyHarness(yaml: yaml))
+
+        let results = try statuses(["\(proxy.proxyURL)/item?[1-100]"])
+        #expect(results.count == 100)
+        let failures = results.filter { $0 == "502" }.count
+        let retries = counter.value - failures
+        #expect(failures > 0, "the budget ran out, so some requests failed")
+        #expect(retries >= 3)
+        #expect(retries <= 10 + 3, "at most 10% of 100 requests (plus the floor of 3) were retried, got \(retries)")
+        }
+    }
+
+    @Test func backendDyingMidResponseGivesACleanErrorAndTheProxyKeepsServing() async throws {
+        try await withResources { resources in
+        let truncating = resources.track(try await TCPServer.truncating(group: resources.group))
+        let good = resources.track(try await TestOrigin.start(group: resources.group))
+        let config = """
+            log: { level: error, format: text }
+            listeners:
+              - name: web
+                mode: reverse
+                listen: "127.0.0.1:0"
+                routes:
+                  - { match: { path_prefix: "/broken" }, pool: broken }
+                  - pool: good
+            pools:
+              broken: { targets: [ { url: "http://127.0.0.1:\(truncating.localAddress!.port!)" } ] }
+              good: { targets: [ { url: "http://127.0.0.1:\(good.port)" } ] }
+            """
+        let proxy = resources.track(try await ProxyHarness(yaml: config))
+
+        let clock = ContinuousClock()
+        let start = clock.now
+        let broken = try Subprocess.curl(["-o", "/dev/null", "-w", "%{http_code} %{size_download}", "\(proxy.proxyURL)/broken"])
+        #expect(broken.status == 18, "curl reports a transfer closed early: \(broken.stderr)")
+        #expect(broken.stdout == "200 65536")
+        #expect(clock.now - start < .seconds(10))
+        let fine = try Subprocess.curl(["\(proxy.proxyURL)/fine"])
+        #expect(fine.stdout == "ok")
+        }
+    }
+}
