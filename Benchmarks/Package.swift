@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Benchmarks of the balancing policies, kept out of the root package so `swift test` there never builds them.
-// Run with `swift package --disable-sandbox benchmark` from this directory.
+// Run from this directory: `swift package --disable-sandbox benchmark --grouping metric`.
+// The root package is named explicitly so its identity does not depend on the name of the clone's directory.
 let package = Package(
     name: "switchyard-benchmarks",
     platforms: [.macOS(.v15)],

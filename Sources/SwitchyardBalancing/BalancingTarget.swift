@@ -1,30 +1,43 @@
 import SwitchyardTraffic
 
-/// One target of a pool as the balancer sees it: its identity, weight and live connection count.
+/// One target of a pool as the balancer sees it: its identity and weight (configuration), its open connections and
+/// its live `state` (runtime).
 ///
-/// This is runtime state; the target's configuration lives elsewhere. Keep one instance per target identity across
-/// configuration reloads so live counts carry over.
+/// Keep one `state` (and one `connections`' worth of open connections) per target identity across configuration
+/// reloads so live counts and health carry over.
 ///
-/// Thread-safety: immutable apart from `connections`, which is safe to use from any thread.
+/// Thread-safety: immutable apart from `connections` and `state`, which are safe to use from any thread.
 public final class BalancingTarget: Sendable {
-    /// The target's identity, unique within a pool; policies key their history by it.
+    /// The target's identity, unique within a pool; policies key their history and hashing by it.
     public let id: String
     /// The relative share of traffic the target should take; 0 takes none.
     public let weight: Int
     /// Connections open to the target now, against its connection limit.
     public let connections: ConnectionLimiter
+    /// Health, drain and enable flags, failures and latency, written by health checks and outcome feedback.
+    public let state: TargetState
 
     /// Creates a target with no open connections.
-    public init(id: String, weight: Int, maxConnections: Int) {
+    /// - Parameter state: the target's live state; a new, available one by default.
+    public init(id: String, weight: Int, maxConnections: Int, state: TargetState = TargetState()) {
         precondition(weight >= 0, "a target's weight cannot be negative")
         self.id = id
         self.weight = weight
         self.connections = ConnectionLimiter(limit: maxConnections)
+        self.state = state
     }
 
-    /// The one rule for "may this target take a new connection now": a positive weight and room below its
-    /// connection limit. Policies ask only this; health, circuit-breaker and drain state join it here.
+    /// The one rule for "may this target take a new connection now": enabled, a positive weight, healthy, its
+    /// circuit closed, not draining, and below its connection limit. Policies ask only this (through
+    /// `Candidates.isSelectable(_:)`).
+    @inline(__always)
     public var isSelectable: Bool {
-        weight > 0 && connections.active < connections.limit
+        weight > 0 && state.flags.isEmpty && connections.active < connections.limit
+    }
+
+    /// `isSelectable`, except that failed health checks and an open circuit do not count: the rule of a pool whose
+    /// targets are all unhealthy and whose `onAllUnhealthy` still sends traffic.
+    var isSelectableIgnoringHealth: Bool {
+        weight > 0 && state.flags.subtracting(.health).isEmpty && connections.active < connections.limit
     }
 }

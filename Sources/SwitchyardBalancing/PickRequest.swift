@@ -6,10 +6,15 @@ public struct PickRequest: Sendable {
     public var destination: String
     /// The client's address, for policies that keep a client on one target; nil when unknown.
     public var clientAddress: String?
+    /// The key `consistent-hash` hashes, computed by the data path from the pool's configured source with
+    /// `HashKeySource.key(clientAddress:destination:path:header:)`; nil when the request has none (the policy then
+    /// hashes the client address, or the destination).
+    public var hashKey: String?
 
     /// Creates a request for `destination`, a key made by `DestinationKey.make(host:port:)`.
-    public init(destination: String, clientAddress: String? = nil) {
+    public init(destination: String, clientAddress: String? = nil, hashKey: String? = nil) {
         self.destination = destination
         self.clientAddress = clientAddress
+        self.hashKey = hashKey
     }
 }

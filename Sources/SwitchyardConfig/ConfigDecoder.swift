@@ -19,7 +19,11 @@ struct ConfigDecoder {
     ]
     private static let poolKeys = [
         "policy", "policy_options", "max_connections_per_target", "keepalive", "host_header", "timeouts", "retries",
-        "tls_verify", "ca", "targets",
+        "tls_verify", "ca", "on_all_unhealthy", "targets",
+    ]
+    private static let policyOptionKeys = [
+        "history_window", "history_size", "history_max_total_entries", "hash_key", "load_factor", "slow_start",
+        "ewma_decay", "min_weight_factor", "recovery",
     ]
 
     private let reader = YAMLNodeReader()
@@ -119,12 +123,20 @@ struct ConfigDecoder {
         var pool = PoolSettings(name: entry.key, targets: [])
         guard let fields = reader.mapping(entry.value, at: entry.path, keys: Self.poolKeys) else { return pool }
         fields.read("policy", into: &pool.policy)
-        let optionKeys = ["history_window", "history_size", "history_max_total_entries"]
-        if let options = fields.mapping("policy_options", keys: optionKeys) {
+        if let options = fields.mapping("policy_options", keys: Self.policyOptionKeys) {
             options.read("history_window", into: &pool.policyOptions.historyWindow)
             options.read("history_size", into: &pool.policyOptions.historySize)
             options.read("history_max_total_entries", into: &pool.policyOptions.historyMaxTotalEntries)
+            options.read("hash_key", into: &pool.policyOptions.hashKey)
+            options.read("load_factor", into: &pool.policyOptions.loadFactor)
+            options.read("slow_start", into: &pool.policyOptions.slowStart)
+            options.read("ewma_decay", into: &pool.policyOptions.ewmaDecay)
+            options.read("min_weight_factor", into: &pool.policyOptions.minWeightFactor)
+            options.read("recovery", into: &pool.policyOptions.recovery)
         }
+        fields.read(
+            "on_all_unhealthy", into: &pool.onAllUnhealthy, noun: "choice for on_all_unhealthy",
+            parse: OnAllUnhealthy.init(rawValue:))
         fields.read("max_connections_per_target", into: &pool.maxConnectionsPerTarget)
         if let keepAlive = fields.mapping("keepalive", keys: ["max_idle_per_destination", "idle_timeout"]) {
             keepAlive.read("max_idle_per_destination", into: &pool.keepAlive.maxIdlePerDestination)

@@ -88,6 +88,12 @@ struct ConfigRenderer {
         add(3, "history_window: \(DurationText.format(pool.policyOptions.historyWindow))")
         add(3, "history_size: \(pool.policyOptions.historySize)")
         add(3, "history_max_total_entries: \(pool.policyOptions.historyMaxTotalEntries)")
+        add(3, "hash_key: \(DoubleQuoted.string(pool.policyOptions.hashKey.description))")
+        add(3, "load_factor: \(pool.policyOptions.loadFactor)")
+        add(3, "slow_start: \(DurationText.format(pool.policyOptions.slowStart))")
+        add(3, "ewma_decay: \(DurationText.format(pool.policyOptions.ewmaDecay))")
+        add(3, "min_weight_factor: \(pool.policyOptions.minWeightFactor)")
+        add(3, "recovery: \(DurationText.format(pool.policyOptions.recovery))")
         add(2, "max_connections_per_target: \(pool.maxConnectionsPerTarget)")
         add(2, "keepalive:")
         add(3, "max_idle_per_destination: \(pool.keepAlive.maxIdlePerDestination)")
@@ -104,6 +110,7 @@ struct ConfigRenderer {
         add(3, "max_backoff: \(DurationText.format(backend.retries.maxBackoff))")
         add(3, "replay_body_bytes: \(backend.retries.replayBodyBytes)")
         add(2, "tls_verify: \(backend.tlsVerify)")
+        add(2, "on_all_unhealthy: \(pool.onAllUnhealthy.rawValue)")
         if let ca = backend.ca { add(2, "ca: \(DoubleQuoted.string(ca))") }
         add(2, pool.targets.isEmpty ? "targets: []" : "targets:")
         for target in pool.targets {

@@ -119,6 +119,7 @@ struct ConfigValidator {
         positive(pool.policyOptions.historyWindow, at: "\(path).policy_options.history_window")
         atLeast(1, pool.policyOptions.historySize, at: "\(path).policy_options.history_size")
         atLeast(1, pool.policyOptions.historyMaxTotalEntries, at: "\(path).policy_options.history_max_total_entries")
+        check(pool.policyOptions, at: "\(path).policy_options")
         atLeast(1, pool.maxConnectionsPerTarget, at: "\(path).max_connections_per_target")
         atLeast(0, pool.keepAlive.maxIdlePerDestination, at: "\(path).keepalive.max_idle_per_destination")
         positive(pool.keepAlive.idleTimeout, at: "\(path).keepalive.idle_timeout")
@@ -162,6 +163,19 @@ struct ConfigValidator {
         positive(backend.retries.backoff, at: "\(path).retries.backoff")
         positive(backend.retries.maxBackoff, at: "\(path).retries.max_backoff")
         atLeast(0, backend.retries.replayBodyBytes, at: "\(path).retries.replay_body_bytes")
+    }
+
+    private mutating func check(_ options: PolicyOptions, at path: String) {
+        if !(options.loadFactor > 1) {
+            report("must be greater than 1, got \(options.loadFactor)", at: "\(path).load_factor")
+        }
+        if options.slowStart < .zero { report("must not be negative", at: "\(path).slow_start") }
+        positive(options.ewmaDecay, at: "\(path).ewma_decay")
+        if !(options.minWeightFactor > 0 && options.minWeightFactor <= 1) {
+            report(
+                "must be greater than 0 and at most 1, got \(options.minWeightFactor)", at: "\(path).min_weight_factor")
+        }
+        positive(options.recovery, at: "\(path).recovery")
     }
 
     private mutating func atLeast(_ minimum: Int, _ value: Int, at path: String) {

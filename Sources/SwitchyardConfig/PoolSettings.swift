@@ -10,6 +10,8 @@ public struct PoolSettings: Sendable, Equatable {
     public var keepAlive: KeepAliveSettings
     /// Timeouts, `Host` handling, retries and TLS when the pool serves reverse listeners.
     public var backend: BackendPoolSettings
+    /// What the pool does when none of its targets is healthy.
+    public var onAllUnhealthy: OnAllUnhealthy
     public var targets: [TargetSettings]
 
     public init(
@@ -19,6 +21,7 @@ public struct PoolSettings: Sendable, Equatable {
         maxConnectionsPerTarget: Int = 100,
         keepAlive: KeepAliveSettings = .default,
         backend: BackendPoolSettings = .default,
+        onAllUnhealthy: OnAllUnhealthy = .leastFailed,
         targets: [TargetSettings]
     ) {
         self.name = name
@@ -27,33 +30,17 @@ public struct PoolSettings: Sendable, Equatable {
         self.maxConnectionsPerTarget = maxConnectionsPerTarget
         self.keepAlive = keepAlive
         self.backend = backend
+        self.onAllUnhealthy = onAllUnhealthy
         self.targets = targets
     }
 
     /// The policy used when a pool names none.
     public static let defaultPolicy = "lru-per-host"
     /// The policy names a pool may use.
-    public static let knownPolicies = ["lru-per-host"]
-}
-
-/// Tuning for the balancing policy: how much per-host history it keeps.
-public struct PolicyOptions: Sendable, Equatable {
-    /// How far back the policy remembers which target served a host.
-    public var historyWindow: Duration
-    /// Entries remembered per host.
-    public var historySize: Int
-    /// Entries remembered over all hosts.
-    public var historyMaxTotalEntries: Int
-
-    public init(historyWindow: Duration = .seconds(300), historySize: Int = 100, historyMaxTotalEntries: Int = 100_000)
-    {
-        self.historyWindow = historyWindow
-        self.historySize = historySize
-        self.historyMaxTotalEntries = historyMaxTotalEntries
-    }
-
-    /// A 5 minute window, 100 entries per host, 100000 in all.
-    public static let `default` = PolicyOptions()
+    public static let knownPolicies = [
+        "round-robin", "weighted-round-robin", "random", "weighted-random", "least-connections", "power-of-two",
+        "least-response-time", "ip-hash", "consistent-hash", "lru-per-host", "adaptive-weighted",
+    ]
 }
 
 /// The idle upstream connections a pool keeps for reuse.

@@ -34,6 +34,14 @@ struct YAMLMapping {
         if let value = convert(key, required: false, YAMLScalar.bool) { target = value }
     }
 
+    func read(_ key: String, into target: inout Double) {
+        if let value = convert(key, required: false, YAMLScalar.double) { target = value }
+    }
+
+    func read(_ key: String, into target: inout HashKey) {
+        if let value = convert(key, required: false, YAMLScalar.hashKey) { target = value }
+    }
+
     func read(_ key: String, into target: inout Duration) {
         if let value = convert(key, required: false, YAMLScalar.duration) { target = value }
     }

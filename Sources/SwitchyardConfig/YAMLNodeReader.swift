@@ -92,6 +92,25 @@ enum YAMLScalar {
         return value
     }
 
+    static func double(_ node: Node) throws(ValueError) -> Double {
+        let text = try string(node)
+        guard case .scalar(let scalar) = node, isPlain(scalar) else {
+            throw ValueError("expected a number, got the quoted string \"\(text)\"")
+        }
+        guard let value = Double(text), value.isFinite else { throw ValueError("expected a number, got \"\(text)\"") }
+        return value
+    }
+
+    static func hashKey(_ node: Node) throws(ValueError) -> HashKey {
+        let text = try string(node)
+        guard let key = HashKey(configText: text) else {
+            throw ValueError(
+                "\"\(text)\" is not a hash key; expected client_ip, destination_host, path, header:NAME or cookie:NAME"
+                    + Suggestion.didYouMean(text, in: ["client_ip", "destination_host", "path"]))
+        }
+        return key
+    }
+
     static func duration(_ node: Node) throws(ValueError) -> Duration {
         let text = try string(node)
         guard let duration = DurationText.parse(text) else { throw ValueError(DurationText.problem(with: text)) }

@@ -19,6 +19,8 @@ public final class SwitchyardRuntime: Sendable {
     private let listeners: [ProxyListener]
     private let logger: Logger
     private let shutdownGracePeriod: Duration
+    /// Tasks re-reading listeners' certificate files.
+    private let tlsWatchers: [RepeatedTask]
 
     public init(config: SwitchyardConfig, logger: Logger) throws {
         self.config = config
@@ -30,19 +32,41 @@ public final class SwitchyardRuntime: Sendable {
         for pool in config.pools {
             pools[pool.name] = try Self.makePool(pool, eventLoops: eventLoops)
         }
-        self.listeners = config.listeners.map { listener in
-            ProxyListener(
+        var tlsWatchers: [RepeatedTask] = []
+        self.listeners = try config.listeners.map { listener in
+            let tls = try listener.tls.map { try Self.tlsSource($0, listener: listener.name, logger: logger) }
+            if let tls { tlsWatchers.append(tls.watch(every: .seconds(1), on: eventLoops[0])) }
+            return ProxyListener(
                 settings: listener,
-                proxySettings: Self.proxySettings(for: listener, pools: pools, logger: logger),
+                proxySettings: Self.proxySettings(for: listener, pools: pools, tls: tls, logger: logger),
                 logger: logger
             )
         }
+        self.tlsWatchers = tlsWatchers
         self.shutdownGracePeriod = config.listeners.map(\.timeouts.shutdown).max() ?? .seconds(30)
+    }
+
+    private static func tlsSource(_ tls: ListenerTLSSettings, listener: String, logger: Logger) throws -> TLSContextSource {
+        let clientAuth: TLSContextSource.ClientCertificates =
+            switch tls.clientAuth {
+            case .none: .none
+            case .optional: .optional
+            case .require: .require
+            }
+        do {
+            return try TLSContextSource(
+                files: .init(certificateChain: tls.cert, privateKey: tls.key, clientCA: tls.clientCA, clientAuth: clientAuth),
+                logger: logger
+            )
+        } catch {
+            throw ListenerTLSError(listener: listener, underlying: error)
+        }
     }
 
     private static func proxySettings(
         for listener: ListenerSettings,
         pools: [String: UpstreamPool],
+        tls: TLSContextSource?,
         logger: Logger
     ) -> ProxyListenerSettings {
         switch listener.mode {
@@ -74,7 +98,7 @@ public final class SwitchyardRuntime: Sendable {
             return .reverse(
                 listenerName: listener.name,
                 routes: routes,
-                isTLS: listener.tls != nil,
+                tls: tls,
                 addForwarded: listener.addForwarded,
                 idleTimeout: TimeAmount(listener.timeouts.idle),
                 headerReadTimeout: TimeAmount(listener.timeouts.headerRead),
@@ -85,20 +109,50 @@ public final class SwitchyardRuntime: Sendable {
     }
 
     private static func makePool(_ pool: PoolSettings, eventLoops: [any EventLoop]) throws -> UpstreamPool {
-        let options = LRUPerHostOptions(
-            historyWindow: pool.policyOptions.historyWindow,
-            historySize: pool.policyOptions.historySize,
-            historyMaxTotalEntries: pool.policyOptions.historyMaxTotalEntries
+        let options = pool.policyOptions
+        let clock = SystemClock()
+        let onAllUnhealthy: AllUnhealthyAction =
+            switch pool.onAllUnhealthy {
+            case .leastFailed: .leastFailed
+            case .all: .all
+            case .reject: .reject
+            }
+        let configuration = PolicyConfiguration(
+            lruPerHost: LRUPerHostOptions(
+                historyWindow: options.historyWindow,
+                historySize: options.historySize,
+                historyMaxTotalEntries: options.historyMaxTotalEntries
+            ),
+            loadFactor: options.loadFactor,
+            slowStart: options.slowStart,
+            latencyDecay: options.ewmaDecay,
+            minWeightFactor: options.minWeightFactor,
+            recovery: options.recovery,
+            onAllUnhealthy: onAllUnhealthy
         )
-        guard let policy = BalancingPolicyRegistry.make(name: pool.policy, lruOptions: options, clock: SystemClock())
+        guard let policy = BalancingPolicyRegistry.make(name: pool.policy, configuration: configuration, clock: clock)
         else { throw UnknownPolicyError(pool: pool.name, policy: pool.policy) }
         let targets = pool.targets.map {
-            BalancingTarget(id: $0.id, weight: $0.weight, maxConnections: $0.maxConnections ?? pool.maxConnectionsPerTarget)
+            BalancingTarget(
+                id: $0.id,
+                weight: $0.weight,
+                maxConnections: $0.maxConnections ?? pool.maxConnectionsPerTarget,
+                state: TargetState(clock: clock)
+            )
         }
+        let hashKey: HashKeySource =
+            switch options.hashKey {
+            case .clientIP: .clientAddress
+            case .destinationHost: .destinationHost
+            case .path: .path
+            case .header(let name): .header(name)
+            case .cookie(let name): .cookie(name)
+            }
         let backend = pool.backend
         return try UpstreamPool(
             name: pool.name,
-            balancer: TargetPool(name: pool.name, targets: targets, policy: policy),
+            balancer: TargetPool(name: pool.name, targets: targets, policy: policy, configuration: configuration, clock: clock),
+            hashKey: hashKey,
             addresses: pool.targets.map { PoolTargetAddress(id: $0.id, sourceIP: $0.sourceIP, url: $0.url) },
             backend: BackendSettings(
                 connectTimeout: TimeAmount(backend.connectTimeout),
@@ -148,6 +202,7 @@ public final class SwitchyardRuntime: Sendable {
         if (try? await timedOut.futureResult.get()) == true {
             logger.warning("shutdown grace period over: closing remaining connections", metadata: ["grace": "\(shutdownGracePeriod)"])
         }
+        for watcher in tlsWatchers { watcher.cancel() }
         try? await group.shutdownGracefully()
         logger.info("stopped")
     }
@@ -172,6 +227,13 @@ private struct RuntimeService: Service {
         try? await gracefulShutdown()
         await runtime.shutdown()
     }
+}
+
+/// A listener's certificate, key or client CA could not be loaded.
+public struct ListenerTLSError: Error, CustomStringConvertible {
+    public var listener: String
+    public var underlying: any Error
+    public var description: String { "listener \(listener): cannot load TLS files: \(underlying)" }
 }
 
 /// A pool names a policy the balancer does not know (validation should have caught it first).

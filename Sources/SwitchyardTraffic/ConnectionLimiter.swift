@@ -1,4 +1,4 @@
-import Atomics
+import Synchronization
 
 /// Counts concurrent uses of something (connections to a target, sessions on a listener) against a fixed limit.
 ///
@@ -10,7 +10,7 @@ public final class ConnectionLimiter: Sendable {
     /// The most uses that may be active at once; 0 admits none.
     public let limit: Int
 
-    private let counter = ManagedAtomic<Int>(0)
+    @usableFromInline let counter = Atomic<Int>(0)
 
     /// Creates a limiter with nothing in use.
     /// - Parameter limit: the most concurrent uses, at least 0.
@@ -20,12 +20,14 @@ public final class ConnectionLimiter: Sendable {
     }
 
     /// The uses active right now; under concurrency this is a snapshot that may already have changed.
+    @inlinable
     public var active: Int {
         counter.load(ordering: .relaxed)
     }
 
     /// Reserves one use if fewer than `limit` are active.
     /// - Returns: true if a use was reserved (the caller must `release()` it later), false if the limit is reached.
+    @inlinable
     public func tryAcquire() -> Bool {
         var current = counter.load(ordering: .relaxed)
         while current < limit {
@@ -43,6 +45,7 @@ public final class ConnectionLimiter: Sendable {
     }
 
     /// Returns one use reserved by `tryAcquire()`. Releasing more than was acquired is a programming error and traps.
+    @inlinable
     public func release() {
         var current = counter.load(ordering: .relaxed)
         while true {

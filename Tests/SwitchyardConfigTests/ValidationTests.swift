@@ -74,9 +74,13 @@ import Testing
     }
 
     @Test func unknownPolicyListsKnownOnes() {
-        let found = issues(in: minimalYAML + "    policy: round-robin\n")
+        let found = issues(in: minimalYAML + "    policy: fastest\n")
         #expect(found.map(\.path) == ["pools.outbound.policy"])
-        #expect(found.first?.message == "unknown policy \"round-robin\"; known policies: lru-per-host")
+        #expect(
+            found.first?.message
+                == "unknown policy \"fastest\"; known policies: round-robin, weighted-round-robin, random, "
+                + "weighted-random, least-connections, power-of-two, least-response-time, ip-hash, consistent-hash, "
+                + "lru-per-host, adaptive-weighted")
         #expect(
             issues(in: minimalYAML + "    policy: lru-per-hots\n").first?.message.contains(
                 "did you mean \"lru-per-host\"?") == true)

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import SwitchyardBalancing
 
 /// The forward-proxy decision: an absolute-URI request or a CONNECT leaves through an egress target of the pool,
 /// picked per request or tunnel. No `Via` or `X-Forwarded-For` is added unless configured (they leak the client).
@@ -16,7 +17,7 @@ struct ForwardRequestPlanner: RequestPlanner {
             guard let destination = ProxyDestination.parseConnectAuthority(head.uri) else {
                 return .reject(.badRequest, "CONNECT target must be host:port")
             }
-            guard let lease = pool.acquire(for: destination, clientAddress: client.ip) else {
+            guard let lease = acquire(destination, client: client, head: nil) else {
                 return .reject(.serviceUnavailable, Self.noEgressMessage)
             }
             return .tunnel(destination, lease)
@@ -24,7 +25,7 @@ struct ForwardRequestPlanner: RequestPlanner {
         guard let destination = ProxyDestination.parseAbsoluteURI(head.uri) else {
             return .reject(.badRequest, "request target must be an absolute http:// URI")
         }
-        guard let lease = pool.acquire(for: destination, clientAddress: client.ip) else {
+        guard let lease = acquire(destination, client: client, head: head) else {
             return .reject(.serviceUnavailable, Self.noEgressMessage)
         }
         return .upstream(
@@ -36,6 +37,11 @@ struct ForwardRequestPlanner: RequestPlanner {
                 connectTimeout: connectTimeout
             )
         )
+    }
+
+    private func acquire(_ destination: ProxyDestination, client: ClientContext, head: HTTPRequestHead?) -> TargetLease? {
+        let host = DestinationKey.make(host: destination.host, port: destination.port)
+        return pool.acquire(host: host, clientAddress: client.ip, head: head)
     }
 
     private func upstreamHead(for head: HTTPRequestHead, destination: ProxyDestination, client: ClientContext)

@@ -48,6 +48,7 @@ extension HTTPProxyHandler {
                     self.context.close(promise: nil)
                 }
             case .failure(let error):
+                lease.report(succeeded: false)
                 lease.release()
                 let failure = UpstreamFailure(error, host: destination.host, port: destination.port, route: lease.route)
                 self.logTunnel(
@@ -64,6 +65,7 @@ extension HTTPProxyHandler {
     }
 
     private func handOver(to upstream: any Channel, _ attempt: TunnelAttempt) throws {
+        attempt.lease.report(succeeded: true)
         let established = HTTPResponseStatus.custom(code: 200, reasonPhrase: "Connection Established")
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: attempt.head.version, status: established))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
@@ -78,7 +80,7 @@ extension HTTPProxyHandler {
     func spliceUpgrade(_ exchange: HTTPExchange, _ connection: UpstreamHTTPConnection) throws {
         connection.delegate = nil
         let upstream = connection.channel.pipeline.syncOperations
-        _ = try upstream.removeHandler(connection.handler)
+        _ = upstream.removeHandler(connection.handler)
         _ = try upstream.removeHandler(upstream.handler(type: HTTPRequestEncoder.self))
         let decoder = try upstream.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self)
         try splice(with: connection.channel) { _, up, down in
@@ -87,7 +89,7 @@ extension HTTPProxyHandler {
             self.complete(exchange)
         }
         // Frames the backend sent right behind its 101 are passed on when its decoder leaves.
-        try upstream.removeHandler(decoder).assumeIsolated().whenComplete { [context] _ in context!.flush() }
+        upstream.removeHandler(decoder).assumeIsolated().whenComplete { [context] _ in context!.flush() }
     }
 
     /// Replaces this connection's HTTP handling with a `GlueHandler` pair relaying bytes to and from `upstream`.

@@ -15,6 +15,7 @@ extension HTTPProxyHandler: UpstreamExchangeDelegate {
             context.writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
         case .head(let head) where head.status == .switchingProtocols && exchange.request.isUpgrade:
             exchange.responseTimer?.cancel()
+            exchange.request.lease.report(succeeded: true)
             exchange.responseStatus = head.status
             var response = HTTPResponseHead(version: clientVersion, status: head.status, headers: head.headers)
             HopByHopHeaders.strip(&response.headers)
@@ -30,6 +31,7 @@ extension HTTPProxyHandler: UpstreamExchangeDelegate {
             }
         case .head(let head):
             exchange.responseTimer?.cancel()
+            exchange.request.lease.report(succeeded: head.status.code < 500)
             exchange.responseStatus = head.status
             exchange.upstreamKeepAlive = head.isKeepAlive
             var response = HTTPResponseHead(version: clientVersion, status: head.status, headers: head.headers)

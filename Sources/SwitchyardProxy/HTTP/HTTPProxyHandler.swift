@@ -276,6 +276,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         else { return fail(exchange, status, message) }
         exchange.responseTimer?.cancel()
         exchange.upstream?.close()
+        exchange.request.lease.report(succeeded: false)
         exchange.request.lease.release()
         log(exchange, status: status.status.code, error: "\(message); retrying on \(next.lease.route.id)")
         exchange.retarget(next)
@@ -287,6 +288,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func fail(_ exchange: HTTPExchange, _ status: ProxyErrorStatus, _ message: String) {
         exchange.responseTimer?.cancel()
+        exchange.request.lease.report(succeeded: false)
         exchange.request.lease.release()
         exchange.upstream?.close()
         exchange.upstream = nil

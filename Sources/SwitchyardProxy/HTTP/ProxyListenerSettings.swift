@@ -13,6 +13,8 @@ public final class ProxyListenerSettings: Sendable {
     let idleTimeout: TimeAmount
     let headerReadTimeout: TimeAmount
     let maxHeaderBytes: Int
+    /// TLS for the listener's connections; nil serves plain HTTP.
+    let tls: TLSContextSource?
     let logger: Logger
 
     init(
@@ -24,6 +26,7 @@ public final class ProxyListenerSettings: Sendable {
         headerReadTimeout: TimeAmount,
         maxHeaderBytes: Int,
         assignsRequestIDs: Bool,
+        tls: TLSContextSource? = nil,
         logger: Logger
     ) {
         self.listenerName = listenerName
@@ -31,6 +34,7 @@ public final class ProxyListenerSettings: Sendable {
         self.authenticator = users.map { ProxyAuthenticator(users: $0) }
         self.connectTimeout = connectTimeout
         self.assignsRequestIDs = assignsRequestIDs
+        self.tls = tls
         self.idleTimeout = idleTimeout
         self.headerReadTimeout = headerReadTimeout
         self.maxHeaderBytes = maxHeaderBytes
@@ -72,7 +76,7 @@ public final class ProxyListenerSettings: Sendable {
     public static func reverse(
         listenerName: String,
         routes: [ReverseRoute],
-        isTLS: Bool,
+        tls: TLSContextSource?,
         addForwarded: Bool,
         idleTimeout: TimeAmount,
         headerReadTimeout: TimeAmount,
@@ -83,7 +87,7 @@ public final class ProxyListenerSettings: Sendable {
             listenerName: listenerName,
             planner: ReverseRequestPlanner(
                 routes: RouteTable(routes: routes),
-                scheme: isTLS ? "https" : "http",
+                scheme: tls == nil ? "http" : "https",
                 addForwarded: addForwarded
             ),
             users: nil,
@@ -92,6 +96,7 @@ public final class ProxyListenerSettings: Sendable {
             headerReadTimeout: headerReadTimeout,
             maxHeaderBytes: maxHeaderBytes,
             assignsRequestIDs: true,
+            tls: tls,
             logger: logger
         )
     }

@@ -53,6 +53,8 @@ struct UpstreamRequest {
     /// Request-body bytes kept for replaying the request on another target; negative when the request must
     /// never be retried.
     var replayLimit = -1
+    /// The client's address, for picking a retry's target by the same hash key.
+    var clientIP: String? = nil
     /// A protocol upgrade (WebSocket): after `101` both connections are spliced byte for byte.
     var isUpgrade = false
 }

@@ -21,7 +21,7 @@ struct ReverseRequestPlanner: RequestPlanner {
         }
         let pool = route.pool
         let hostKey = RouteTable.requestHost(head)
-        guard let lease = pool.acquire(forHost: hostKey, clientAddress: client.ip) else {
+        guard let lease = pool.acquire(host: hostKey, clientAddress: client.ip, head: head) else {
             return .reject(.serviceUnavailable, "no backend available in pool \(pool.name)")
         }
         pool.backend.retryBudget.recordRequest()
@@ -32,7 +32,12 @@ struct ReverseRequestPlanner: RequestPlanner {
     func retry(_ request: UpstreamRequest, attempt: Int, tried: [String]) -> (UpstreamRequest, TimeAmount)? {
         let settings = request.pool.backend
         guard request.replayLimit >= 0, attempt <= settings.retryAttempts, settings.retryBudget.tryAcquireRetry(),
-            let lease = request.pool.acquire(forHost: request.destination.host, clientAddress: nil, excluding: tried)
+            let lease = request.pool.acquire(
+                host: RouteTable.requestHost(request.head),
+                clientAddress: request.clientIP,
+                head: request.head,
+                excluding: tried
+            )
         else { return nil }
         var next = request
         next.lease = lease
@@ -85,6 +90,7 @@ struct ReverseRequestPlanner: RequestPlanner {
             connectTimeout: settings.connectTimeout,
             responseTimeout: settings.responseTimeout,
             replayLimit: retryable ? settings.replayBodyBytes : -1,
+            clientIP: client.ip,
             isUpgrade: isUpgrade
         )
     }

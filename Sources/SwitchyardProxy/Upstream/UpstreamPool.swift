@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHTTP1
 import SwitchyardBalancing
 
 /// A pool as the data path uses it: the balancer over its targets, the route to each target, the idle upstream
@@ -6,6 +7,8 @@ import SwitchyardBalancing
 public final class UpstreamPool: Sendable {
     public let name: String
     public let balancer: TargetPool
+    /// Which part of a request the hashing policies key on.
+    public let hashKey: HashKeySource
     public let backend: BackendSettings
     private let routes: [String: UpstreamRoute]
     private let idleConnections: [ObjectIdentifier: UpstreamConnectionPoolBox]
@@ -15,6 +18,7 @@ public final class UpstreamPool: Sendable {
     public init(
         name: String,
         balancer: TargetPool,
+        hashKey: HashKeySource = .clientAddress,
         addresses: [PoolTargetAddress],
         backend: BackendSettings = BackendSettings(),
         eventLoops: [any EventLoop],
@@ -23,6 +27,7 @@ public final class UpstreamPool: Sendable {
     ) throws {
         self.name = name
         self.balancer = balancer
+        self.hashKey = hashKey
         self.backend = backend
         var routes: [String: UpstreamRoute] = [:]
         for address in addresses {
@@ -38,18 +43,26 @@ public final class UpstreamPool: Sendable {
         self.idleConnections = idle
     }
 
-    /// Picks an egress target for `destination` and reserves a connection on it; nil when every target is at its
-    /// limit.
-    func acquire(for destination: ProxyDestination, clientAddress: String?) -> TargetLease? {
-        acquire(forHost: DestinationKey.make(host: destination.host, port: destination.port), clientAddress: clientAddress)
-    }
-
-    /// Picks a target for a request to `host` (a normalised destination key) and reserves a connection on it,
-    /// skipping the targets named in `excluded`; nil when none can take it.
-    func acquire(forHost host: String, clientAddress: String?, excluding excluded: [String] = []) -> TargetLease? {
-        let request = PickRequest(destination: host, clientAddress: clientAddress)
+    /// Picks a target for a request or tunnel and reserves a connection on it, skipping the targets named in
+    /// `excluded`; nil when none can take it.
+    /// - Parameters:
+    ///   - host: the normalised destination key (`DestinationKey`) the per-host policies count by.
+    ///   - head: the request, for hash keys on its path, headers or cookies; nil for a tunnel.
+    func acquire(
+        host: String,
+        clientAddress: String?,
+        head: HTTPRequestHead?,
+        excluding excluded: [String] = []
+    ) -> TargetLease? {
+        let key = hashKey.key(
+            clientAddress: clientAddress,
+            destination: host,
+            path: head.map { String($0.uri.prefix { $0 != "?" }) },
+            header: { head?.headers.first(name: $0) }
+        )
+        let request = PickRequest(destination: host, clientAddress: clientAddress, hashKey: key)
         guard let target = balancer.acquire(request, excluding: excluded) else { return nil }
-        return TargetLease(target: target, route: routes[target.id]!)
+        return TargetLease(target: target, route: routes[target.id]!, balancer: balancer)
     }
 
     /// The idle-connection pool of `eventLoop`; nil for a loop the pool was not built for (then nothing is reused).

@@ -7,7 +7,8 @@ import Synchronization
 /// - `/ip`: the client's (proxy's egress) source address
 /// - `/upload`: `<byte count> <checksum>` of the request body
 /// - `/slow?ms=N`: waits N ms, then `slept`
-/// - `/bytes?n=N`: N bytes of a repeating pattern, streamed with backpressure
+/// - `/bytes?n=N`: N bytes of `x`, streamed with backpressure
+/// - `/echo`: the request body streamed straight back (chunked) as it arrives
 /// - anything else: `ok`
 /// A request with `Expect: 100-continue` gets `100 Continue` first.
 final class TestOrigin: Sendable {
@@ -64,6 +65,7 @@ private final class OriginHandler: ChannelInboundHandler {
     private var checksum: UInt64 = 0xcbf2_9ce4_8422_2325
     private var remaining = 0
     private var streaming = false
+    private var echoing = false
 
     init(box: RecorderBox) { self.box = box }
 
@@ -71,6 +73,12 @@ private final class OriginHandler: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
+            echoing = head.uri.hasPrefix("/echo")
+            if echoing {
+                var response = HTTPResponseHead(version: .http1_1, status: .ok)
+                response.headers.add(name: "transfer-encoding", value: "chunked")
+                context.write(wrapOutboundOut(.head(response)), promise: nil)
+            }
             if head.headers["expect"].first?.lowercased() == "100-continue" {
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
             }
@@ -78,6 +86,10 @@ private final class OriginHandler: ChannelInboundHandler {
             checksum = 0xcbf2_9ce4_8422_2325
         case .body(let buffer):
             bodyBytes += buffer.readableBytes
+            if echoing {
+                context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+                return
+            }
             buffer.withUnsafeReadableBytes { bytes in
                 for byte in bytes {
                     checksum = (checksum ^ UInt64(byte)) &* 0x100_0000_01b3
@@ -88,7 +100,11 @@ private final class OriginHandler: ChannelInboundHandler {
             let ip = context.channel.remoteAddress?.ipAddress ?? "?"
             let request = TestOrigin.Request(sourceIP: ip, method: head.method, uri: head.uri, headers: head.headers, bodyBytes: bodyBytes)
             box.recorded.withLock { $0.append(request) }
-            respond(context: context, head: head, sourceIP: ip)
+            if echoing {
+                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            } else {
+                respond(context: context, head: head, sourceIP: ip)
+            }
         }
     }
 

@@ -53,7 +53,7 @@ struct HostHistory: Sendable {
     /// - Parameter removed: increased by the number of selections dropped (expired or trimmed).
     /// - Returns: the admitted index, or nil.
     mutating func pick(
-        targets: [BalancingTarget],
+        candidates: Candidates,
         slots: TargetSlots,
         now: UInt64,
         window: UInt64,
@@ -70,7 +70,7 @@ struct HostHistory: Sendable {
             usage.append(contentsOf: repeatElement(Usage(), count: slots.count - usage.count))
         }
         var refused: Rank?
-        while let candidate = best(of: targets, slots: slots, after: refused) {
+        while let candidate = best(of: candidates, slots: slots, after: refused) {
             if admit(candidate.index) {
                 let slot = slots.slotOfIndex[candidate.index]
                 entries.append(Entry(sequence: sequence, time: now, slot: slot))
@@ -88,9 +88,9 @@ struct HostHistory: Sendable {
     }
 
     /// The best-ranked selectable target ranked after `previous` (all of them when nil), by a linear scan.
-    private func best(of targets: [BalancingTarget], slots: TargetSlots, after previous: Rank?) -> Rank? {
+    private func best(of candidates: Candidates, slots: TargetSlots, after previous: Rank?) -> Rank? {
         var best: Rank?
-        for index in targets.indices {
+        for index in 0..<candidates.count {
             let standing = usage[slots.slotOfIndex[index]]
             let rank = Rank(count: standing.count, lastUse: standing.lastUse, index: index)
             if let previous, rank <= previous {
@@ -99,7 +99,7 @@ struct HostHistory: Sendable {
             if let best, best < rank {
                 continue
             }
-            if targets[index].isSelectable {
+            if candidates.isSelectable(index) {
                 best = rank
             }
         }

@@ -1,5 +1,4 @@
 import SwitchyardTraffic
-import Synchronization
 
 /// Spreads each destination host's requests evenly over the targets, so that no target carries a host's traffic
 /// much more than another (for instance to stay under per-source-address rate limits at that host).
@@ -16,7 +15,8 @@ import Synchronization
 /// left is forgotten entirely. History is keyed by target `id`, so one policy may keep serving a pool whose target
 /// list changed on reload.
 ///
-/// Thread-safety: `pick` and the counters may be called from any thread at the same time.
+/// Thread-safety: `pick` and the counters may be called from any thread at the same time; a pick holds the policy's
+/// lock for its O(n) scan.
 public final class LRUPerHostPolicy: BalancingPolicy {
     /// The name that selects this policy in the configuration.
     public static let configName = "lru-per-host"
@@ -25,7 +25,7 @@ public final class LRUPerHostPolicy: BalancingPolicy {
     public let options: LRUPerHostOptions
 
     private let clock: any MonotonicClock
-    private let state: Mutex<LRUPerHostState>
+    private let state: LockedValue<LRUPerHostState>
 
     /// Creates a policy with no history.
     /// - Parameters:
@@ -37,7 +37,7 @@ public final class LRUPerHostPolicy: BalancingPolicy {
         precondition(options.historyMaxTotalEntries >= 1, "historyMaxTotalEntries must be at least 1")
         self.options = options
         self.clock = clock
-        self.state = Mutex(LRUPerHostState(options: options))
+        self.state = LockedValue(LRUPerHostState(options: options))
     }
 
     /// Selections remembered across all hosts, expired ones not yet dropped included.
@@ -50,9 +50,9 @@ public final class LRUPerHostPolicy: BalancingPolicy {
         state.withLock { $0.hosts.count }
     }
 
-    public func pick(_ request: PickRequest, from targets: [BalancingTarget], admit: (Int) -> Bool) -> Int? {
+    public func pick(_ request: PickRequest, from candidates: Candidates, admit: (Int) -> Bool) -> Int? {
         state.withLock { state in
-            state.pick(host: request.destination, targets: targets, now: clock.nanoseconds(), admit: admit)
+            state.pick(host: request.destination, candidates: candidates, now: clock.nanoseconds(), admit: admit)
         }
     }
 }

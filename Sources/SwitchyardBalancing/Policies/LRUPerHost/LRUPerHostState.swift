@@ -35,14 +35,14 @@ struct LRUPerHostState: Sendable {
         maxTotalEntries = options.historyMaxTotalEntries
     }
 
-    /// Picks for `host` among `targets` at time `now`, recording the admitted target.
-    mutating func pick(host: String, targets: [BalancingTarget], now: UInt64, admit: (Int) -> Bool) -> Int? {
-        slots.update(for: targets)
+    /// Picks for `host` among `candidates` at time `now`, recording the admitted target.
+    mutating func pick(host: String, candidates: Candidates, now: UInt64, admit: (Int) -> Bool) -> Int? {
+        slots.update(for: candidates.targets)
         let sequence = nextSequence
         var removed = 0
         // The defaulting subscript mutates the stored history in place (no copy); a host left empty is dropped.
         let picked = hosts[host, default: HostHistory()].pick(
-            targets: targets,
+            candidates: candidates,
             slots: slots,
             now: now,
             window: windowNanoseconds,
