@@ -67,3 +67,43 @@ struct EgressDistributionTests {
         }
     }
 }
+
+/// Other policies through the forward proxy: the weights and the hash hold end to end.
+@Suite(.timeLimit(.minutes(2)))
+struct EgressPolicyTests {
+    @Test func smoothWeightedRoundRobinHonoursWeights() async throws {
+        let yaml = ProxyHarness.forwardYAML(
+            sourceIPs: EgressDistributionTests.sourceIPs, weights: [3, 2, 1], policy: "weighted-round-robin")
+        try await withProxy(yaml: yaml) { proxy, origin in
+            let result = try Subprocess.curl(["-x", proxy.proxyURL, "-o", "/dev/null", "http://127.0.0.1:\(origin.port)/ip?[1-600]"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let seen = origin.requests.reduce(into: [String: Int]()) { $0[$1.sourceIP, default: 0] += 1 }
+            #expect(seen == ["127.0.0.2": 300, "127.0.0.3": 200, "127.0.0.4": 100])
+        }
+    }
+
+    @Test func consistentHashOnTheDestinationKeepsEachHostOnOneAddress() async throws {
+        let yaml = ProxyHarness.forwardYAML(
+            sourceIPs: EgressDistributionTests.sourceIPs, policy: "consistent-hash",
+            policyOptions: "{ hash_key: destination_host }")
+        try await withProxy(yaml: yaml) { proxy, origin in
+            // Four destination hosts: 127.0.0.1 and localhost on the origin's port, plus two extra origins.
+            let second = try await TestOrigin.start(group: proxy.group)
+            let third = try await TestOrigin.start(group: proxy.group)
+            let urls = (0..<20).flatMap { _ in
+                ["http://127.0.0.1:\(origin.port)/ip", "http://localhost:\(origin.port)/ip",
+                 "http://127.0.0.1:\(second.port)/ip", "http://127.0.0.1:\(third.port)/ip"]
+            }
+            let result = try Subprocess.curl(["-x", proxy.proxyURL, "-o", "/dev/null"] + urls)
+            #expect(result.status == 0, "\(result.stderr)")
+            let byHost = Dictionary(grouping: origin.requests, by: { $0.headers["host"].first ?? "" })
+            for (_, requests) in byHost { #expect(Set(requests.map(\.sourceIP)).count == 1) }
+            for other in [second, third] {
+                #expect(other.requests.count == 20)
+                #expect(Set(other.requests.map(\.sourceIP)).count == 1)
+            }
+            await second.stop()
+            await third.stop()
+        }
+    }
+}

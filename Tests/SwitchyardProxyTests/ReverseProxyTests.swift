@@ -3,13 +3,25 @@ import Testing
 /// curl through a reverse listener to in-process loopback backends.
 @Suite(.timeLimit(.minutes(2)))
 struct ReverseProxyTests {
-    @Test func rotatesEvenlyOverTwoBackends() async throws {
+    @Test func roundRobinSplitsEvenly() async throws {
         try await withReverseProxy(backends: 2, yaml: { ports in
-            ReverseSetup.yaml(routes: "      - pool: web", pools: [.init(name: "web", ports: ports)])
+            ReverseSetup.yaml(routes: "      - pool: web", pools: [.init(name: "web", ports: ports, policy: "round-robin")])
         }) { proxy, backends in
             let result = try Subprocess.curl(["-o", "/dev/null", "\(proxy.proxyURL)/page?[1-100]"])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(backends.map(\.requests.count) == [50, 50])
+        }
+    }
+
+    @Test func weightsThreeToOneSplit300Requests225To75() async throws {
+        try await withReverseProxy(backends: 2, yaml: { ports in
+            ReverseSetup.yaml(
+                routes: "      - pool: web",
+                pools: [.init(name: "web", ports: ports, weights: [3, 1], policy: "weighted-round-robin")])
+        }) { proxy, backends in
+            let result = try Subprocess.curl(["-o", "/dev/null", "\(proxy.proxyURL)/page?[1-300]"])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(backends.map(\.requests.count) == [225, 75])
         }
     }
 

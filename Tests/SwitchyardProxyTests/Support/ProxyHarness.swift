@@ -31,7 +31,9 @@ final class ProxyHarness {
     /// A forward listener on an ephemeral port over the given egress targets.
     static func forwardYAML(
         sourceIPs: [String?] = [nil],
+        weights: [Int]? = nil,
         policy: String = "lru-per-host",
+        policyOptions: String = "",
         maxConnectionsPerTarget: Int = 100,
         maxConnections: Int = 1000,
         auth: (String, String)? = nil,
@@ -39,7 +41,10 @@ final class ProxyHarness {
         idle: String = "60s",
         shutdown: String = "30s"
     ) -> String {
-        let targets = sourceIPs.map { ip in ip.map { "      - source_ip: \"\($0)\"" } ?? "      - {}" }
+        let targets = sourceIPs.enumerated().map { index, ip in
+            let weight = weights.map { "\n        weight: \($0[index])" } ?? ""
+            return (ip.map { "      - source_ip: \"\($0)\"" } ?? "      - {}") + weight
+        }
         let authBlock = auth.map { "    auth: { users: [ { username: \"\($0.0)\", password: \"\($0.1)\" } ] }\n" } ?? ""
         return """
             log: { level: error, format: text }
@@ -53,7 +58,7 @@ final class ProxyHarness {
             pools:
               outbound:
                 policy: \(policy)
-                max_connections_per_target: \(maxConnectionsPerTarget)
+            \(policyOptions.isEmpty ? "" : "    policy_options: \(policyOptions)\n")    max_connections_per_target: \(maxConnectionsPerTarget)
                 targets:
             \(targets.joined(separator: "\n"))
 
