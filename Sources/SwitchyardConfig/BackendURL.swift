@@ -1,4 +1,4 @@
-/// Checks a backend target's URL: `http://host[:port]`, nothing after the authority but an optional `/`.
+/// Checks a backend target's URL: `http://` or `https://host[:port]`, nothing after the authority but a `/`.
 enum BackendURL {
     /// What is wrong with `url`, or nil when it is usable.
     static func problem(with url: String) -> String? {
@@ -7,13 +7,13 @@ enum BackendURL {
         if lowered.hasPrefix("http://") {
             rest = url.dropFirst("http://".count)
         } else if lowered.hasPrefix("https://") {
-            return "\"\(url)\": https:// backends are not supported yet; use http://"
+            rest = url.dropFirst("https://".count)
         } else {
-            return "\"\(url)\" is not an http:// URL"
+            return "\"\(url)\" is not an http:// or https:// URL"
         }
         let authority = rest.hasSuffix("/") ? rest.dropLast() : rest
         guard !authority.isEmpty, !authority.contains("/"), !authority.contains("?"), !authority.contains("@") else {
-            return "\"\(url)\" must be http://host[:port] with no path"
+            return "\"\(url)\" must be http(s)://host[:port] with no path"
         }
         if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
             let port = authority[authority.index(after: colon)...]

@@ -162,7 +162,9 @@ public final class SwitchyardRuntime: Sendable {
                 retryBudgetPercent: backend.retries.budgetPercent,
                 retryBackoff: TimeAmount(backend.retries.backoff),
                 retryMaxBackoff: TimeAmount(backend.retries.maxBackoff),
-                replayBodyBytes: backend.retries.replayBodyBytes
+                replayBodyBytes: backend.retries.replayBodyBytes,
+                tlsVerify: backend.tlsVerify,
+                caFile: backend.ca
             ),
             eventLoops: eventLoops,
             maxIdlePerDestination: pool.keepAlive.maxIdlePerDestination,

@@ -162,15 +162,15 @@ import Testing
                   - url: "http://127.0.0.1:9001"
                   - source_ip: "127.0.0.2"
                   - url: "ftp://x"
-                  - url: "https://127.0.0.1:9443"
+                  - url: "https://127.0.0.1:9443/path"
             """
         #expect(
             issues(in: yaml).map(\.description) == [
                 "cfg.yaml:8: listeners[0].routes[1].pool: no pool named \"missing\"; defined pools: api",
                 "cfg.yaml:9: listeners[0].tls.client_ca: client_auth require needs client_ca",
                 "cfg.yaml:14: pools.api.targets[1].url: targets of a pool used by a reverse listener need a url",
-                "cfg.yaml:15: pools.api.targets[2].url: \"ftp://x\" is not an http:// URL",
-                "cfg.yaml:16: pools.api.targets[3].url: \"https://127.0.0.1:9443\": https:// backends are not supported yet; use http://",
+                "cfg.yaml:15: pools.api.targets[2].url: \"ftp://x\" is not an http:// or https:// URL",
+                "cfg.yaml:16: pools.api.targets[3].url: \"https://127.0.0.1:9443/path\" must be http(s)://host[:port] with no path",
             ])
     }
 

@@ -1,3 +1,4 @@
+import NIOSSL
 import Testing
 
 /// TLS and mTLS on a reverse listener, with certificates that change on disk while it runs.
@@ -61,6 +62,52 @@ struct ReverseTLSTests {
                 ["--cacert", pki.caPath, "--cert", pki.clientCertificate, "--key", pki.clientKey, url])
             #expect(authenticated.stdout == "ok", "\(authenticated.stderr)")
             #expect(origin.requests.count == 1)
+        }
+    }
+}
+
+/// `https://` backends: verified against the configured CA by default, refused when untrusted, accepted
+/// unverified only with `tls_verify: false`.
+@Suite(.timeLimit(.minutes(2)))
+struct HTTPSBackendTests {
+    @Test func backendCertificatesAreVerified() async throws {
+        let pki = try TestCertificates()
+        defer { pki.remove() }
+        try pki.issueServer(commonName: "backend", into: "backend")
+        try await withResources { resources in
+            let context = try NIOSSLContext(
+                configuration: .makeServerConfiguration(
+                    certificateChain: try NIOSSLCertificate.fromPEMFile("\(pki.directory)/backend.pem").map { .certificate($0) },
+                    privateKey: .privateKey(try NIOSSLPrivateKey(file: "\(pki.directory)/backend.key", format: .pem))
+                ))
+            let origin = resources.track(try await TestOrigin.start(group: resources.group, tls: context))
+            let url = "https://localhost:\(origin.port)"
+            let yaml = """
+                log: { level: error, format: text }
+                listeners:
+                  - name: web
+                    mode: reverse
+                    listen: "127.0.0.1:0"
+                    routes:
+                      - { match: { path_prefix: "/trusted" }, pool: trusted }
+                      - { match: { path_prefix: "/untrusted" }, pool: untrusted }
+                      - { match: { path_prefix: "/insecure" }, pool: insecure }
+                pools:
+                  trusted: { ca: "\(pki.caPath)", targets: [ { url: "\(url)" } ] }
+                  untrusted: { retries: { attempts: 0 }, targets: [ { url: "\(url)" } ] }
+                  insecure: { tls_verify: false, targets: [ { url: "\(url)" } ] }
+                """
+            let proxy = resources.track(try await ProxyHarness(yaml: yaml))
+            func status(_ path: String) throws -> String {
+                try Subprocess.curl(["-o", "/dev/null", "-w", "%{http_code}", "\(proxy.proxyURL)\(path)"]).stdout
+            }
+            let trusted = try status("/trusted")
+            let untrusted = try status("/untrusted")
+            let insecure = try status("/insecure")
+            #expect(trusted == "200")
+            #expect(untrusted == "502")
+            #expect(insecure == "200")
+            #expect(origin.requests.map(\.uri) == ["/trusted", "/insecure"])
         }
     }
 }

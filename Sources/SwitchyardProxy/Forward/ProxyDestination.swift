@@ -15,15 +15,27 @@ struct ProxyDestination: Equatable, Sendable {
 
     /// Parses `http://host[:port][/path][?query]`. Only `http` is accepted: TLS goes through CONNECT.
     static func parseAbsoluteURI(_ uri: String) -> ProxyDestination? {
-        let schemeEnd = uri.firstRange(of: "://")
-        guard let schemeEnd, uri[..<schemeEnd.lowerBound].lowercased() == "http" else { return nil }
+        parse(uri, allowingTLS: false)?.destination
+    }
+
+    /// Parses a backend target's `http://` or `https://` URL; `usesTLS` tells which.
+    static func parseBackendURL(_ url: String) -> (destination: ProxyDestination, usesTLS: Bool)? {
+        parse(url, allowingTLS: true)
+    }
+
+    private static func parse(_ uri: String, allowingTLS: Bool) -> (destination: ProxyDestination, usesTLS: Bool)? {
+        guard let schemeEnd = uri.firstRange(of: "://") else { return nil }
+        let scheme = uri[..<schemeEnd.lowerBound].lowercased()
+        let usesTLS = scheme == "https"
+        guard scheme == "http" || (allowingTLS && usesTLS) else { return nil }
         let rest = uri[schemeEnd.upperBound...]
         let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
-        guard var destination = parseAuthority(rest[..<authorityEnd], defaultPort: 80) else { return nil }
+        let defaultPort = usesTLS ? 443 : 80
+        guard var destination = parseAuthority(rest[..<authorityEnd], defaultPort: defaultPort) else { return nil }
         var target = rest[authorityEnd...]
         if let fragment = target.firstIndex(of: "#") { target = target[..<fragment] }
         destination.originForm = target.isEmpty ? "/" : (target.first == "?" ? "/" + target : String(target))
-        return destination
+        return (destination, usesTLS)
     }
 
     /// Parses a CONNECT target, `host:port` (the port is required).

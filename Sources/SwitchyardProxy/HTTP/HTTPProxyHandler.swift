@@ -181,6 +181,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             port: exchange.request.destination.port,
             route: exchange.request.lease.route,
             timeout: exchange.request.connectTimeout,
+            tls: exchange.request.lease.route.usesTLS ? exchange.request.pool.tlsContext : nil,
             on: context.eventLoop
         ) { channel in
             channel.eventLoop.makeCompletedFuture {

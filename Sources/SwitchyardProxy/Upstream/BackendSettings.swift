@@ -1,4 +1,5 @@
 import NIOCore
+import NIOSSL
 import SwitchyardTraffic
 
 /// How a pool treats requests sent to it as backends of a reverse listener: timeouts, `Host` handling and
@@ -16,6 +17,10 @@ public struct BackendSettings: Sendable {
     public var retryMaxBackoff: TimeAmount
     /// Request bodies up to this size are kept so the request can be replayed; larger ones are not retried.
     public var replayBodyBytes: Int
+    /// Verify `https://` backends' certificates and host names.
+    public var tlsVerify: Bool
+    /// PEM file of CAs trusted for `https://` backends; nil trusts the system's.
+    public var caFile: String?
 
     public init(
         connectTimeout: TimeAmount = .seconds(5),
@@ -25,7 +30,9 @@ public struct BackendSettings: Sendable {
         retryBudgetPercent: Int = 20,
         retryBackoff: TimeAmount = .milliseconds(25),
         retryMaxBackoff: TimeAmount = .seconds(1),
-        replayBodyBytes: Int = 64 * 1024
+        replayBodyBytes: Int = 64 * 1024,
+        tlsVerify: Bool = true,
+        caFile: String? = nil
     ) {
         self.connectTimeout = connectTimeout
         self.responseTimeout = responseTimeout
@@ -35,5 +42,14 @@ public struct BackendSettings: Sendable {
         self.retryBackoff = retryBackoff
         self.retryMaxBackoff = retryMaxBackoff
         self.replayBodyBytes = replayBodyBytes
+        self.tlsVerify = tlsVerify
+        self.caFile = caFile
+    }
+
+    func makeClientTLSContext() throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification = tlsVerify ? .fullVerification : .none
+        if let caFile { configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile)) }
+        return try NIOSSLContext(configuration: configuration)
     }
 }

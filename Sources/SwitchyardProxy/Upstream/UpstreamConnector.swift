@@ -5,8 +5,9 @@ import Darwin
 #endif
 import NIOCore
 import NIOPosix
+import NIOSSL
 
-/// Opens TCP connections to upstreams on the caller's event loop, leaving through a target's route.
+/// Opens TCP (optionally TLS) connections to upstreams on the caller's event loop, leaving through a target's route.
 enum UpstreamConnector {
     /// Connects to `host:port`, bound to the route's source address if it has one. The returned channel
     /// lives on `eventLoop` (the client's), so relaying needs no locks. `initializer` runs before the
@@ -16,14 +17,24 @@ enum UpstreamConnector {
         port: Int,
         route: UpstreamRoute,
         timeout: TimeAmount,
+        tls: NIOSSLContext? = nil,
         on eventLoop: any EventLoop,
         initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
     ) -> EventLoopFuture<any Channel> {
+        // SNI names a host, never an address literal.
+        let serverName = host.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" } ? nil : host
         var bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(timeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.allowRemoteHalfClosure, value: true)
-            .channelInitializer(initializer)
+            .channelInitializer { channel in
+                guard let tls else { return initializer(channel) }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        NIOSSLClientHandler(context: tls, serverHostname: serverName)
+                    )
+                }.flatMap { initializer(channel) }
+            }
         if let source = route.sourceAddress {
             bootstrap = bootstrap.bind(to: source)
         }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import SwitchyardBalancing
 
 /// A pool as the data path uses it: the balancer over its targets, the route to each target, the idle upstream
@@ -10,6 +11,8 @@ public final class UpstreamPool: Sendable {
     /// Which part of a request the hashing policies key on.
     public let hashKey: HashKeySource
     public let backend: BackendSettings
+    /// The client TLS context for `https://` backends; nil when the pool has none.
+    let tlsContext: NIOSSLContext?
     private let routes: [String: UpstreamRoute]
     private let idleConnections: [ObjectIdentifier: UpstreamConnectionPoolBox]
 
@@ -34,6 +37,7 @@ public final class UpstreamPool: Sendable {
             routes[address.id] = try UpstreamRoute(address)
         }
         self.routes = routes
+        self.tlsContext = routes.values.contains(where: \.usesTLS) ? try backend.makeClientTLSContext() : nil
         var idle: [ObjectIdentifier: UpstreamConnectionPoolBox] = [:]
         for loop in eventLoops {
             idle[ObjectIdentifier(loop)] = UpstreamConnectionPoolBox(

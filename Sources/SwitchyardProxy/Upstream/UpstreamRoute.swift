@@ -9,13 +9,19 @@ struct UpstreamRoute: Sendable {
     let sourceAddress: SocketAddress?
     /// A backend target's own address; nil for egress targets.
     let backend: ProxyDestination?
+    /// The backend speaks TLS (an `https://` URL).
+    let usesTLS: Bool
 
     init(_ target: PoolTargetAddress) throws {
         self.id = target.id
         self.sourceAddress = try target.sourceIP.map { try SocketAddress(ipAddress: $0, port: 0) }
-        self.backend = try target.url.map { url in
-            guard let destination = ProxyDestination.parseAbsoluteURI(url) else { throw InvalidTargetURL(url: url) }
-            return destination
+        if let url = target.url {
+            guard let parsed = ProxyDestination.parseBackendURL(url) else { throw InvalidTargetURL(url: url) }
+            self.backend = parsed.destination
+            self.usesTLS = parsed.usesTLS
+        } else {
+            self.backend = nil
+            self.usesTLS = false
         }
     }
 }
@@ -36,5 +42,5 @@ public struct PoolTargetAddress: Sendable {
 /// A backend URL the proxy cannot use (validation should have caught it first).
 public struct InvalidTargetURL: Error, CustomStringConvertible {
     public var url: String
-    public var description: String { "invalid backend URL \(url): expected http://host[:port]" }
+    public var description: String { "invalid backend URL \(url): expected http(s)://host[:port]" }
 }

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// A loopback HTTP origin server for end-to-end tests. It records every request it sees and answers:
@@ -24,12 +25,16 @@ final class TestOrigin: Sendable {
     private let box: RecorderBox
     let port: Int
 
-    static func start(group: any EventLoopGroup, host: String = "127.0.0.1") async throws -> TestOrigin {
+    /// Starts the origin; with `tls` it serves HTTPS.
+    static func start(group: any EventLoopGroup, host: String = "127.0.0.1", tls: NIOSSLContext? = nil) async throws
+        -> TestOrigin
+    {
         let box = RecorderBox()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(OriginHandler(box: box))
                 }
