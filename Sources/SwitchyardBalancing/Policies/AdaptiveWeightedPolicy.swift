@@ -44,7 +44,7 @@ public final class AdaptiveWeightedPolicy: BalancingPolicy {
         precondition(recovery > .zero, "recovery must be above 0")
         self.minWeightFactor = minWeightFactor
         self.recoveryRate = (1 - minWeightFactor) / Double(recovery.monotonicNanoseconds)
-        self.slowStart = SlowStart(slowStart)
+        self.slowStart = SlowStart(slowStart, clock: clock)
         self.clock = clock
         self.meanLatency = StampedValue(0, at: clock.nanoseconds())
     }

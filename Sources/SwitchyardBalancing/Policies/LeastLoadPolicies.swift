@@ -11,7 +11,6 @@ public final class LeastConnectionsPolicy: BalancingPolicy {
 
     private let random: RandomSource
     private let slowStart: SlowStart
-    private let clock: any MonotonicClock
 
     /// Creates a policy.
     /// - Parameters:
@@ -20,12 +19,11 @@ public final class LeastConnectionsPolicy: BalancingPolicy {
     ///   - clock: the clock of the targets' states, for slow start.
     public init(slowStart: Duration = .zero, seed: UInt64? = nil, clock: any MonotonicClock = SystemClock()) {
         self.random = RandomSource(seed: seed)
-        self.slowStart = SlowStart(slowStart)
-        self.clock = clock
+        self.slowStart = SlowStart(slowStart, clock: clock)
     }
 
     public func pick(_ request: PickRequest, from candidates: Candidates, admit: (Int) -> Bool) -> Int? {
-        let now = slowStart.isEnabled ? clock.nanoseconds() : 0
+        let now = slowStart.now()
         var best: (index: Int, load: Load)?
         var ties = TieBreaker()
         for index in 0..<candidates.count where candidates.isSelectable(index) {
@@ -55,7 +53,6 @@ public final class PowerOfTwoPolicy: BalancingPolicy {
 
     private let random: RandomSource
     private let slowStart: SlowStart
-    private let clock: any MonotonicClock
 
     /// Creates a policy.
     /// - Parameters:
@@ -64,8 +61,7 @@ public final class PowerOfTwoPolicy: BalancingPolicy {
     ///   - clock: the clock of the targets' states, for slow start.
     public init(slowStart: Duration = .zero, seed: UInt64? = nil, clock: any MonotonicClock = SystemClock()) {
         self.random = RandomSource(seed: seed)
-        self.slowStart = SlowStart(slowStart)
-        self.clock = clock
+        self.slowStart = SlowStart(slowStart, clock: clock)
     }
 
     public func pick(_ request: PickRequest, from candidates: Candidates, admit: (Int) -> Bool) -> Int? {
@@ -80,7 +76,7 @@ public final class PowerOfTwoPolicy: BalancingPolicy {
         var (winner, loser) = (first, second)
         switch (candidates.isSelectable(first), candidates.isSelectable(second)) {
         case (true, true):
-            let now = slowStart.isEnabled ? clock.nanoseconds() : 0
+            let now = slowStart.now()
             let firstLoad = candidates.load(first, slowStart: slowStart, at: now)
             let secondLoad = candidates.load(second, slowStart: slowStart, at: now)
             if secondLoad.isLighter(than: firstLoad) {

@@ -33,7 +33,7 @@ public final class LeastResponseTimePolicy: BalancingPolicy {
         clock: any MonotonicClock = SystemClock()
     ) {
         self.random = RandomSource(seed: seed)
-        self.slowStart = SlowStart(slowStart)
+        self.slowStart = SlowStart(slowStart, clock: clock)
         self.latencyDecay = latencyDecay.monotonicNanoseconds
         self.clock = clock
     }

@@ -33,7 +33,6 @@ public final class WeightedRandomPolicy: BalancingPolicy {
 
     private let random: RandomSource
     private let slowStart: SlowStart
-    private let clock: any MonotonicClock
 
     /// Creates a policy.
     /// - Parameters:
@@ -42,12 +41,11 @@ public final class WeightedRandomPolicy: BalancingPolicy {
     ///   - clock: the clock of the targets' states, for slow start.
     public init(slowStart: Duration = .zero, seed: UInt64? = nil, clock: any MonotonicClock = SystemClock()) {
         self.random = RandomSource(seed: seed)
-        self.slowStart = SlowStart(slowStart)
-        self.clock = clock
+        self.slowStart = SlowStart(slowStart, clock: clock)
     }
 
     public func pick(_ request: PickRequest, from candidates: Candidates, admit: (Int) -> Bool) -> Int? {
-        let now = slowStart.isEnabled ? clock.nanoseconds() : 0
+        let now = slowStart.now()
         var total = 0
         for index in 0..<candidates.count where candidates.isSelectable(index) {
             total += candidates.weight(index, slowStart: slowStart, at: now)

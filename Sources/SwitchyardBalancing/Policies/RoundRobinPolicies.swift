@@ -37,7 +37,6 @@ public final class WeightedRoundRobinPolicy: BalancingPolicy {
     public static let configName = "weighted-round-robin"
 
     private let slowStart: SlowStart
-    private let clock: any MonotonicClock
     private let scores = LockedValue(SmoothWeights())
 
     /// Creates a policy with no history.
@@ -45,12 +44,11 @@ public final class WeightedRoundRobinPolicy: BalancingPolicy {
     ///   - slowStart: the ramp for targets that become available; 0 for none.
     ///   - clock: the clock of the targets' states, for slow start.
     public init(slowStart: Duration = .zero, clock: any MonotonicClock = SystemClock()) {
-        self.slowStart = SlowStart(slowStart)
-        self.clock = clock
+        self.slowStart = SlowStart(slowStart, clock: clock)
     }
 
     public func pick(_ request: PickRequest, from candidates: Candidates, admit: (Int) -> Bool) -> Int? {
-        let now = slowStart.isEnabled ? clock.nanoseconds() : 0
+        let now = slowStart.now()
         let chosen = scores.withLock { scores in
             scores.next(count: candidates.count) { index in
                 candidates.isSelectable(index) ? candidates.weight(index, slowStart: slowStart, at: now) : 0

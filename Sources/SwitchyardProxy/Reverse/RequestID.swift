@@ -1,10 +1,26 @@
-/// Request ids for `X-Request-Id`: 16 random bytes as 32 lower-case hex digits.
+import Synchronization
+
+/// Request ids for `X-Request-Id`: 32 lower-case hex digits, unique per process run and unpredictable across runs.
+///
+/// A process-wide counter is mixed (splitmix64) with a random per-process key, so making one costs an atomic
+/// increment and no system call.
 enum RequestID {
-    static func make() -> String {
+    private static let counter = Atomic<UInt64>(0)
+    private static let key: (UInt64, UInt64) = {
         var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64
-        let low = generator.next() as UInt64
-        return hex(high) + hex(low)
+        return (generator.next(), generator.next())
+    }()
+
+    static func make() -> String {
+        let sequence = counter.wrappingAdd(1, ordering: .relaxed).newValue
+        return hex(mix(sequence ^ key.0)) + hex(mix(sequence &+ key.1))
+    }
+
+    private static func mix(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 
     private static func hex(_ value: UInt64) -> String {

@@ -1,3 +1,5 @@
+import SwitchyardTraffic
+
 /// The weight a weighted or latency-aware policy gives a target now: its configured weight, ramped up after the
 /// target joins or becomes available again.
 ///
@@ -20,9 +22,18 @@ struct SlowStart: Sendable {
 
     /// The ramp's length in nanoseconds; 0 when slow start is off.
     let window: UInt64
+    /// The clock of the targets' states, whose `availableSince` the ramp is measured from.
+    private let clock: any MonotonicClock
 
-    init(_ window: Duration) {
+    init(_ window: Duration, clock: any MonotonicClock) {
         self.window = window.monotonicNanoseconds
+        self.clock = clock
+    }
+
+    /// The clock reading a pick needs for `weight(of:at:)`; 0 (no clock read) when slow start is off.
+    @inline(__always)
+    func now() -> UInt64 {
+        window > 0 ? clock.nanoseconds() : 0
     }
 
     /// Whether effective weights depend on the time, so a pick must read the clock.
