@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
+import UnixSignals
 import SwitchyardBalancing
 import SwitchyardConfig
 import SwitchyardProxy
@@ -22,28 +23,36 @@ public final class SwitchyardRuntime: Sendable {
     /// Tasks re-reading listeners' certificate files.
     private let tlsWatchers: [RepeatedTask]
 
+    /// Builds pools and listeners (nothing is bound yet). Throws, with the event loops already stopped, when a
+    /// pool or a listener's TLS files cannot be set up.
     public init(config: SwitchyardConfig, logger: Logger) throws {
         self.config = config
         self.logger = logger
         let threads = config.workers > 0 ? config.workers : System.coreCount
-        self.group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
-        let eventLoops = Array(group.makeIterator())
-        var pools: [String: UpstreamPool] = [:]
-        for pool in config.pools {
-            pools[pool.name] = try Self.makePool(pool, eventLoops: eventLoops)
-        }
-        var tlsWatchers: [RepeatedTask] = []
-        self.listeners = try config.listeners.map { listener in
-            let tls = try listener.tls.map { try Self.tlsSource($0, listener: listener.name, logger: logger) }
-            if let tls { tlsWatchers.append(tls.watch(every: .seconds(1), on: eventLoops[0])) }
-            return ProxyListener(
-                settings: listener,
-                proxySettings: Self.proxySettings(for: listener, pools: pools, tls: tls, logger: logger),
-                logger: logger
-            )
-        }
-        self.tlsWatchers = tlsWatchers
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        self.group = group
         self.shutdownGracePeriod = config.listeners.map(\.timeouts.shutdown).max() ?? .seconds(30)
+        do {
+            let eventLoops = Array(group.makeIterator())
+            var pools: [String: UpstreamPool] = [:]
+            for pool in config.pools {
+                pools[pool.name] = try Self.makePool(pool, eventLoops: eventLoops)
+            }
+            let tlsSources = try config.listeners.map { listener in
+                try listener.tls.map { try Self.tlsSource($0, listener: listener.name, logger: logger) }
+            }
+            self.listeners = zip(config.listeners, tlsSources).map { listener, tls in
+                ProxyListener(
+                    settings: listener,
+                    proxySettings: Self.proxySettings(for: listener, pools: pools, tls: tls, logger: logger),
+                    logger: logger
+                )
+            }
+            self.tlsWatchers = tlsSources.compactMap { $0?.watch(every: .seconds(1), on: eventLoops[0]) }
+        } catch {
+            group.shutdownGracefully { _ in }
+            throw error
+        }
     }
 
     private static func tlsSource(_ tls: ListenerTLSSettings, listener: String, logger: Logger) throws -> TLSContextSource {
@@ -209,11 +218,13 @@ public final class SwitchyardRuntime: Sendable {
         logger.info("stopped")
     }
 
-    /// Starts, serves until SIGTERM or SIGINT, then shuts down gracefully.
+    /// Starts, serves until SIGTERM or SIGINT, then shuts down gracefully. SIGHUP is trapped first (its default
+    /// action would kill the process) and only logged: configuration reload is not implemented yet.
     public func run() async throws {
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         try await start()
         let group = ServiceGroup(
-            services: [RuntimeService(runtime: self)],
+            services: [RuntimeService(runtime: self), HangupService(signals: hangups, logger: logger)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
@@ -228,6 +239,18 @@ private struct RuntimeService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         await runtime.shutdown()
+    }
+}
+
+/// Keeps SIGHUP from terminating the process and says why nothing happens.
+private struct HangupService: Service {
+    let signals: UnixSignalsSequence
+    let logger: Logger
+
+    func run() async throws {
+        for await _ in signals.cancelOnGracefulShutdown() {
+            logger.warning("SIGHUP received: configuration reload is not supported yet; still running the old config")
+        }
     }
 }
 

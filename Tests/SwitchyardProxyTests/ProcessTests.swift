@@ -80,6 +80,32 @@ struct ProcessTests {
         #expect(try await proxy.waitForExit() == 0)
     }
 
+    @Test func sighupIsLoggedAndDoesNotStopTheProxy() async throws {
+        let proxy = try SwitchyardProcess(arguments: ["--port", "0", "--log-format", "json"])
+        defer { proxy.terminate() }
+        let port = try await proxy.listeningPort()
+        proxy.signal(SIGHUP)
+        _ = try await proxy.waitForLine(containing: "SIGHUP received")
+        #expect(RawClient.canConnect(port: port))
+        proxy.signal(SIGTERM)
+        #expect(try await proxy.waitForExit() == 0)
+    }
+
+    @Test func unreadableTLSFilesFailStartupWithoutBinding() throws {
+        let path = try temporaryFile(
+            """
+            listeners:
+              - { name: web, mode: reverse, listen: "127.0.0.1:0", pool: web, tls: { cert: /nonexistent/c.pem, key: /nonexistent/k.pem } }
+            pools:
+              web: { targets: [ { url: "http://127.0.0.1:9" } ] }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try Subprocess.run(SwitchyardProcess.binaryPath, ["--config", path])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("listener web: cannot load TLS files"), "\(result.stdout)")
+        #expect(!result.stdout.contains("listening"))
+    }
+
     @Test func oneGiBThroughATunnelToASlowReaderStaysUnder64MiB() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let total = 1 << 30
