@@ -76,6 +76,10 @@ let package = Package(
             dependencies: ["SwitchyardConfig"]
         ),
         .testTarget(
+            name: "SwitchyardTrafficTests",
+            dependencies: ["SwitchyardTraffic"]
+        ),
+        .testTarget(
             name: "SwitchyardBalancingTests",
             dependencies: ["SwitchyardBalancing", "SwitchyardTraffic"]
         ),
