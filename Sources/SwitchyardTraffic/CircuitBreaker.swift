@@ -7,6 +7,7 @@
 ///
 /// Thread-safety: safe from any thread; one short lock per call.
 public final class CircuitBreaker: Sendable {
+    /// The breaker's position: passing everything, refusing everything, or letting a few probes through.
     public enum State: Sendable, Equatable {
         case closed, open, halfOpen
     }

@@ -4,6 +4,7 @@
 /// the password matched shows in the timing. Passwords are never logged; only the user name of a success is
 /// returned, for the access log.
 struct ProxyAuthenticator: Sendable {
+    /// The verdict on one request's credentials.
     enum Outcome: Equatable {
         case authenticated(username: String)
         case missing

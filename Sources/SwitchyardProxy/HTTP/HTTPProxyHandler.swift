@@ -14,6 +14,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
+    /// Where the connection is in its request cycle.
     enum State {
         /// Waiting for the next request head.
         case idle

@@ -6,6 +6,7 @@ import NIOCore
 /// its own loop. At most `maxIdlePerKey` connections wait per key (extra ones are closed) and each is closed
 /// after `idleTimeout` unused.
 final class UpstreamConnectionPool {
+    /// What makes idle connections interchangeable: the same route to the same destination.
     struct Key: Hashable {
         var route: String
         var host: String
