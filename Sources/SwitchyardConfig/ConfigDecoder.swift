@@ -138,8 +138,10 @@ struct ConfigDecoder {
             "on_all_unhealthy", into: &pool.onAllUnhealthy, noun: "choice for on_all_unhealthy",
             parse: OnAllUnhealthy.init(rawValue:))
         fields.read("max_connections_per_target", into: &pool.maxConnectionsPerTarget)
-        if let keepAlive = fields.mapping("keepalive", keys: ["max_idle_per_destination", "idle_timeout"]) {
+        let keepAliveKeys = ["max_idle_per_destination", "max_idle_total", "idle_timeout"]
+        if let keepAlive = fields.mapping("keepalive", keys: keepAliveKeys) {
             keepAlive.read("max_idle_per_destination", into: &pool.keepAlive.maxIdlePerDestination)
+            keepAlive.read("max_idle_total", into: &pool.keepAlive.maxIdleTotal)
             keepAlive.read("idle_timeout", into: &pool.keepAlive.idleTimeout)
         }
         fields.read("host_header", into: &pool.backend.hostHeader, noun: "host_header", parse: HostHeaderMode.init(rawValue:))

@@ -97,6 +97,7 @@ struct ConfigRenderer {
         add(2, "max_connections_per_target: \(pool.maxConnectionsPerTarget)")
         add(2, "keepalive:")
         add(3, "max_idle_per_destination: \(pool.keepAlive.maxIdlePerDestination)")
+        add(3, "max_idle_total: \(pool.keepAlive.maxIdleTotal)")
         add(3, "idle_timeout: \(DurationText.format(pool.keepAlive.idleTimeout))")
         let backend = pool.backend
         add(2, "host_header: \(backend.hostHeader.rawValue)")

@@ -122,6 +122,7 @@ struct ConfigValidator {
         check(pool.policyOptions, at: "\(path).policy_options")
         atLeast(1, pool.maxConnectionsPerTarget, at: "\(path).max_connections_per_target")
         atLeast(0, pool.keepAlive.maxIdlePerDestination, at: "\(path).keepalive.max_idle_per_destination")
+        atLeast(0, pool.keepAlive.maxIdleTotal, at: "\(path).keepalive.max_idle_total")
         positive(pool.keepAlive.idleTimeout, at: "\(path).keepalive.idle_timeout")
         if pool.targets.isEmpty { report("must list at least one target", at: "\(path).targets") }
         var firstIndexByID: [String: Int] = [:]

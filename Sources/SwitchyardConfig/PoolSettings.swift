@@ -47,15 +47,19 @@ public struct PoolSettings: Sendable, Equatable {
 public struct KeepAliveSettings: Sendable, Equatable {
     /// Idle connections kept per destination; 0 disables reuse.
     public var maxIdlePerDestination: Int
+    /// Idle connections kept across all destinations, per event loop: the bound on open sockets a pool keeps
+    /// for many distinct destinations.
+    public var maxIdleTotal: Int
     /// How long an idle connection is kept.
     public var idleTimeout: Duration
 
-    public init(maxIdlePerDestination: Int = 128, idleTimeout: Duration = .seconds(90)) {
+    public init(maxIdlePerDestination: Int = 128, maxIdleTotal: Int = 1024, idleTimeout: Duration = .seconds(90)) {
         self.maxIdlePerDestination = maxIdlePerDestination
+        self.maxIdleTotal = maxIdleTotal
         self.idleTimeout = idleTimeout
     }
 
-    /// 128 idle connections per destination, kept 90s.
+    /// 128 idle connections per destination, 1024 in all per event loop, kept 90s.
     public static let `default` = KeepAliveSettings()
 }
 

@@ -177,6 +177,7 @@ public final class SwitchyardRuntime: Sendable {
             ),
             eventLoops: eventLoops,
             maxIdlePerDestination: pool.keepAlive.maxIdlePerDestination,
+            maxIdleTotal: pool.keepAlive.maxIdleTotal,
             idleTimeout: TimeAmount(pool.keepAlive.idleTimeout)
         )
     }

@@ -26,6 +26,7 @@ public final class UpstreamPool: Sendable {
         backend: BackendSettings = BackendSettings(),
         eventLoops: [any EventLoop],
         maxIdlePerDestination: Int,
+        maxIdleTotal: Int,
         idleTimeout: TimeAmount
     ) throws {
         self.name = name
@@ -41,7 +42,12 @@ public final class UpstreamPool: Sendable {
         var idle: [ObjectIdentifier: UpstreamConnectionPoolBox] = [:]
         for loop in eventLoops {
             idle[ObjectIdentifier(loop)] = UpstreamConnectionPoolBox(
-                UpstreamConnectionPool(eventLoop: loop, maxIdlePerKey: maxIdlePerDestination, idleTimeout: idleTimeout)
+                UpstreamConnectionPool(
+                    eventLoop: loop,
+                    maxIdlePerKey: maxIdlePerDestination,
+                    maxIdleTotal: maxIdleTotal,
+                    idleTimeout: idleTimeout
+                )
             )
         }
         self.idleConnections = idle
