@@ -156,7 +156,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
         }
         let requestID = settings.assignsRequestIDs ? (head.headers.first(name: "x-request-id") ?? RequestID.make()) : nil
-        let client = ClientContext(ip: context.channel.remoteAddress?.ipAddress, user: username, requestID: requestID)
+        let client = ClientContext(ip: context.channel.remoteAddress?.ipAddress, requestID: requestID)
         switch settings.planner.plan(head, client: client) {
         case .reject(let status, let message):
             reject(head, status, requestID.map { "\(message) (request id \($0))" } ?? message)

@@ -21,8 +21,6 @@ extension RequestPlanner {
 /// What a planner knows about the client of a request.
 struct ClientContext {
     var ip: String?
-    /// The authenticated proxy user, if the listener authenticates.
-    var user: String?
     /// The request's id (`X-Request-Id`), on listeners that assign them.
     var requestID: String?
 }
