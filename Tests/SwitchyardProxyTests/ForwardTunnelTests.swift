@@ -83,3 +83,32 @@ struct ForwardTunnelTests {
         }
     }
 }
+
+/// Idle timeouts: a kept-alive client connection and a tunnel that move no bytes are closed after `timeouts.idle`.
+@Suite(.timeLimit(.minutes(1)))
+struct IdleTimeoutTests {
+    @Test func idleKeepAliveConnectionIsClosed() async throws {
+        try await withProxy(yaml: ProxyHarness.forwardYAML(idle: "1s")) { proxy, origin in
+            let client = try RawClient(port: proxy.port)
+            try client.send("GET http://127.0.0.1:\(origin.port)/ HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.receive(until: "ok").hasSuffix("ok"))
+            let clock = ContinuousClock()
+            let start = clock.now
+            #expect(try client.receiveAll() == "", "closed by the proxy, not answered")
+            #expect(clock.now - start >= .milliseconds(900))
+        }
+    }
+
+    @Test func silentTunnelIsClosed() async throws {
+        try await withProxy(yaml: ProxyHarness.forwardYAML(idle: "1s")) { proxy, _ in
+            let echo = try await TCPServer.echo(group: proxy.group)
+            defer { echo.close(promise: nil) }
+            let client = try RawClient(port: proxy.port)
+            try client.send("CONNECT 127.0.0.1:\(echo.localAddress!.port!) HTTP/1.1\r\n\r\n")
+            #expect(try client.receive(until: "\r\n\r\n").hasPrefix("HTTP/1.1 200"))
+            try client.send("ping")
+            #expect(try client.receive(until: "ping") == "ping")
+            #expect(try client.receiveAll() == "", "the idle tunnel is closed")
+        }
+    }
+}

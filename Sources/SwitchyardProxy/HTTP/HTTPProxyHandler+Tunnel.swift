@@ -21,7 +21,6 @@ extension HTTPProxyHandler {
     func openTunnel(_ head: HTTPRequestHead, to destination: ProxyDestination, lease: TargetLease) {
         let attempt = TunnelAttempt(head: head, destination: destination, lease: lease)
         state = .connectingTunnel(attempt)
-        let idleTimeout = settings.idleTimeout
         UpstreamConnector.connect(
             host: destination.host,
             port: destination.port,
@@ -29,9 +28,7 @@ extension HTTPProxyHandler {
             timeout: settings.connectTimeout,
             on: context.eventLoop
         ) { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idleTimeout))
-            }
+            channel.eventLoop.makeSucceededVoidFuture()
         }.assumeIsolated().whenComplete { result in
             guard case .connectingTunnel(let current) = self.state, current === attempt else {
                 if case .success(let channel) = result { channel.close(promise: nil) }
@@ -101,6 +98,13 @@ extension HTTPProxyHandler {
         let (clientGlue, upstreamGlue) = GlueHandler.matchedPair()
         try upstream.pipeline.syncOperations.addHandler(upstreamGlue)
         state = .tunnel
+
+        // A tunnel is idle only when no byte moves either way, on either side.
+        for channel in [context.channel, upstream] {
+            let handlers = channel.pipeline.syncOperations
+            if let readIdle = try? handlers.handler(type: IdleStateHandler.self) { _ = handlers.removeHandler(readIdle) }
+            try handlers.addHandler(IdleStateHandler(allTimeout: settings.idleTimeout), position: .first)
+        }
 
         let pipeline = context.pipeline.syncOperations
         try pipeline.addHandler(clientGlue, position: .after(self))

@@ -192,7 +192,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     ByteToMessageHandler(
                         HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .forward)
                     ),
-                    IdleStateHandler(allTimeout: idleTimeout),
+                    IdleStateHandler(readTimeout: idleTimeout),
                     UpstreamHTTPHandler()
                 )
             }

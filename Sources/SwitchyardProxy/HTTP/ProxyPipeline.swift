@@ -15,7 +15,9 @@ public enum ProxyPipeline {
             try pipeline.addHandler(NIOSSLServerHandler(context: tls.current))
         }
         let headTimeout = RequestHeadTimeoutHandler(timeout: settings.headerReadTimeout, logger: settings.logger)
-        try pipeline.addHandler(IdleStateHandler(allTimeout: settings.idleTimeout))
+        // A silent client: reads alone decide (so writes need no completion callbacks); tunnels switch to
+        // read-or-write idleness when they are spliced.
+        try pipeline.addHandler(IdleStateHandler(readTimeout: settings.idleTimeout))
         try pipeline.addHandler(headTimeout)
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = settings.maxHeaderBytes
