@@ -4,7 +4,8 @@ import NIOCore
 ///
 /// Confined to its event loop, so it takes no locks: an exchange only ever reuses connections that live on
 /// its own loop. At most `maxIdlePerKey` connections wait per key and `maxIdleTotal` in all (extra ones are
-/// closed), and each is closed after `idleTimeout` unused.
+/// closed), and each is closed after `idleTimeout` unused: expired connections are skipped when taken and
+/// swept every half timeout, so returning a connection schedules no timer.
 final class UpstreamConnectionPool {
     /// What makes idle connections interchangeable: the same route to the same destination.
     struct Key: Hashable {
@@ -20,6 +21,7 @@ final class UpstreamConnectionPool {
     private var idle: [Key: [UpstreamHTTPConnection]] = [:]
     /// Connections in `idle`, across keys.
     private(set) var idleCount = 0
+    private var sweeper: RepeatedTask?
 
     init(eventLoop: any EventLoop, maxIdlePerKey: Int, maxIdleTotal: Int, idleTimeout: TimeAmount) {
         self.eventLoop = eventLoop
@@ -31,13 +33,12 @@ final class UpstreamConnectionPool {
     /// The most recently returned live connection for `key`, if any.
     func take(_ key: Key) -> UpstreamHTTPConnection? {
         eventLoop.preconditionInEventLoop()
+        let now = eventLoop.now
         while let connection = idle[key]?.popLast() {
             if idle[key]?.isEmpty == true { idle[key] = nil }
             idleCount -= 1
-            connection.idleExpiry?.cancel()
-            connection.idleExpiry = nil
             connection.pool = nil
-            if !connection.isClosed, connection.channel.isActive { return connection }
+            if !connection.isClosed, connection.channel.isActive, !isExpired(connection, at: now) { return connection }
             connection.close()
         }
         return nil
@@ -55,18 +56,35 @@ final class UpstreamConnectionPool {
         }
         idle[connection.key, default: []].append(connection)
         idleCount += 1
-        connection.idleExpiry = eventLoop.assumeIsolated().scheduleTask(in: idleTimeout) { [self] in
-            self.remove(connection)
-            connection.close()
-        }
+        connection.idleSince = eventLoop.now
         connection.pool = self
+        if sweeper == nil {
+            let period = TimeAmount.nanoseconds(max(1, idleTimeout.nanoseconds / 2))
+            let pool = NIOLoopBound(self, eventLoop: eventLoop)
+            sweeper = eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { _ in pool.value.sweep() }
+        }
     }
 
-    /// Forgets an idle connection that closed (or expired).
+    /// Forgets an idle connection that closed.
     func remove(_ connection: UpstreamHTTPConnection) {
         guard var list = idle[connection.key], let index = list.firstIndex(where: { $0 === connection }) else { return }
         list.remove(at: index)
         idleCount -= 1
         idle[connection.key] = list.isEmpty ? nil : list
+    }
+
+    private func isExpired(_ connection: UpstreamHTTPConnection, at now: NIODeadline) -> Bool {
+        now - connection.idleSince >= idleTimeout
+    }
+
+    /// Closes the connections idle for longer than the timeout.
+    private func sweep() {
+        let now = eventLoop.now
+        let expired = idle.values.joined().filter { isExpired($0, at: now) }
+        for connection in expired {
+            remove(connection)
+            connection.pool = nil
+            connection.close()
+        }
     }
 }

@@ -115,7 +115,8 @@ final class UpstreamHTTPConnection {
     /// The pool holding this connection while it is idle.
     weak var pool: UpstreamConnectionPool?
     private(set) var isClosed = false
-    var idleExpiry: Scheduled<Void>?
+    /// When the connection was last returned to the pool.
+    var idleSince = NIODeadline.uptimeNanoseconds(0)
 
     init(channel: any Channel, handler: UpstreamHTTPHandler, key: UpstreamConnectionPool.Key) {
         self.channel = channel
@@ -128,8 +129,6 @@ final class UpstreamHTTPConnection {
 
     func markClosed() {
         isClosed = true
-        idleExpiry?.cancel()
-        idleExpiry = nil
         pool?.remove(self)
         pool = nil
     }
