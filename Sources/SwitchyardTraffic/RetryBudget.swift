@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Caps retries to a share of recent requests, so retrying cannot multiply the load on a failing pool.
 ///
 /// Counts requests and retries in one-second buckets over a sliding window; a retry is allowed while retries in
@@ -17,7 +15,7 @@ public final class RetryBudget: Sendable {
     private let percent: Int
     private let minimumRetries: Int
     private let clock: any MonotonicClock
-    private let buckets: Mutex<[Bucket]>
+    private let buckets: LockedValue<[Bucket]>
 
     /// - Parameters:
     ///   - percent: retries allowed per 100 requests in the window.
@@ -27,7 +25,7 @@ public final class RetryBudget: Sendable {
         self.percent = percent
         self.minimumRetries = minimumRetries
         self.clock = clock
-        self.buckets = Mutex(Array(repeating: Bucket(), count: max(1, windowSeconds)))
+        self.buckets = LockedValue(Array(repeating: Bucket(), count: max(1, windowSeconds)))
     }
 
     /// Takes one retry from the budget; false when the budget is spent.
