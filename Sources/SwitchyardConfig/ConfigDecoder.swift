@@ -15,18 +15,19 @@ struct ConfigDecoder {
     private static let rootKeys = ["log", "admin", "workers", "listeners", "pools"]
     private static let listenerKeys = [
         "name", "mode", "listen", "pool", "routes", "tls", "add_forwarded", "auth", "max_connections",
-        "max_header_bytes", "add_via", "add_x_forwarded_for", "timeouts",
+        "max_header_bytes", "add_via", "add_x_forwarded_for", "timeouts", "rate_limits",
     ]
     private static let poolKeys = [
         "policy", "policy_options", "max_connections_per_target", "keepalive", "host_header", "timeouts", "retries",
-        "tls_verify", "ca", "on_all_unhealthy", "targets",
+        "tls_verify", "ca", "on_all_unhealthy", "health_check", "initial", "outlier_detection", "circuit_breaker",
+        "push_back", "rate_limits", "queue", "targets",
     ]
     private static let policyOptionKeys = [
         "history_window", "history_size", "history_max_total_entries", "hash_key", "load_factor", "slow_start",
         "ewma_decay", "min_weight_factor", "recovery",
     ]
 
-    private let reader = YAMLNodeReader()
+    let reader = YAMLNodeReader()
 
     /// The config `root` describes (no listeners for an empty document), with every shape problem in it.
     static func decode(_ root: Node?, file: String?) -> DecodedConfig {
@@ -86,14 +87,14 @@ struct ConfigDecoder {
             timeouts.read("header_read", into: &listener.timeouts.headerRead)
             timeouts.read("shutdown", into: &listener.timeouts.shutdown)
         }
+        listener.rateLimits = fields.list("rate_limits")?.map(rateLimit) ?? []
         return listener
     }
 
     private func route(path: String, node: Node) -> RouteSettings {
         var route = RouteSettings(pool: "")
-        guard let fields = reader.mapping(node, at: path, keys: ["match", "pool", "retry_non_idempotent"]) else {
-            return route
-        }
+        let keys = ["match", "pool", "retry_non_idempotent", "queue_class"]
+        guard let fields = reader.mapping(node, at: path, keys: keys) else { return route }
         if let match = fields.mapping("match", keys: ["host", "path_prefix", "method", "headers"]) {
             match.read("host", into: &route.host)
             match.read("path_prefix", into: &route.pathPrefix)
@@ -108,6 +109,7 @@ struct ConfigDecoder {
         }
         fields.read("pool", into: &route.pool, required: true)
         fields.read("retry_non_idempotent", into: &route.retryNonIdempotent)
+        fields.read("queue_class", into: &route.queueClass)
         return route
     }
 
@@ -159,6 +161,7 @@ struct ConfigDecoder {
         }
         fields.read("tls_verify", into: &pool.backend.tlsVerify)
         fields.read("ca", into: &pool.backend.ca)
+        pool.resilience = resilience(fields)
         pool.targets = fields.list("targets", required: true)?.map(target) ?? []
         return pool
     }

@@ -14,7 +14,7 @@ struct ConfigRenderer {
         self.redactingSecrets = redactingSecrets
     }
 
-    private mutating func add(_ indent: Int, _ text: String) {
+    mutating func add(_ indent: Int, _ text: String) {
         lines.append(String(repeating: "  ", count: indent) + text)
     }
 
@@ -65,11 +65,13 @@ struct ConfigRenderer {
         add(3, "idle: \(DurationText.format(listener.timeouts.idle))")
         add(3, "header_read: \(DurationText.format(listener.timeouts.headerRead))")
         add(3, "shutdown: \(DurationText.format(listener.timeouts.shutdown))")
+        if !listener.rateLimits.isEmpty { write(listener.rateLimits) }
     }
 
     private mutating func write(_ route: RouteSettings) {
         add(3, "- pool: \(DoubleQuoted.string(route.pool))")
         add(4, "retry_non_idempotent: \(route.retryNonIdempotent)")
+        if let queueClass = route.queueClass { add(4, "queue_class: \(DoubleQuoted.string(queueClass))") }
         guard route.host != nil || route.pathPrefix != nil || route.method != nil || !route.headers.isEmpty else { return }
         add(4, "match:")
         if let host = route.host { add(5, "host: \(DoubleQuoted.string(host))") }
@@ -113,6 +115,7 @@ struct ConfigRenderer {
         add(2, "tls_verify: \(backend.tlsVerify)")
         add(2, "on_all_unhealthy: \(pool.onAllUnhealthy.rawValue)")
         if let ca = backend.ca { add(2, "ca: \(DoubleQuoted.string(ca))") }
+        write(pool.resilience)
         add(2, pool.targets.isEmpty ? "targets: []" : "targets:")
         for target in pool.targets {
             add(3, "- weight: \(target.weight)")

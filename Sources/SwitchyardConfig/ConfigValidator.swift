@@ -10,7 +10,7 @@ struct ConfigValidator {
         return validator.issues
     }
 
-    private mutating func report(_ message: String, at path: String) {
+    mutating func report(_ message: String, at path: String) {
         issues.append(ConfigIssue(path: path, message: message))
     }
 
@@ -36,7 +36,7 @@ struct ConfigValidator {
                     addressOwners[listener.listen] = listener.name
                 }
             }
-            check(listener, at: path, pools: config.pools.map(\.name))
+            check(listener, at: path, pools: config.pools)
         }
         if let owner = addressOwners[config.admin.listen] {
             report("\(config.admin.listen) is already used by listener \"\(owner)\"", at: "admin.listen")
@@ -50,12 +50,17 @@ struct ConfigValidator {
         }
     }
 
-    private mutating func check(_ listener: ListenerSettings, at path: String, pools: [String]) {
+    private mutating func check(_ listener: ListenerSettings, at path: String, pools: [PoolSettings]) {
+        let poolNames = pools.map(\.name)
         if listener.mode == .forward || !listener.pool.isEmpty {
-            checkPoolExists(listener.pool, in: pools, at: "\(path).pool")
+            checkPoolExists(listener.pool, in: poolNames, at: "\(path).pool")
         }
         for (index, route) in listener.routes.enumerated() {
-            checkPoolExists(route.pool, in: pools, at: "\(ConfigPath.index(index, in: "\(path).routes")).pool")
+            let routePath = ConfigPath.index(index, in: "\(path).routes")
+            checkPoolExists(route.pool, in: poolNames, at: "\(routePath).pool")
+            if let queueClass = route.queueClass, let pool = pools.first(where: { $0.name == route.pool }) {
+                checkQueueClass(queueClass, of: pool, at: "\(routePath).queue_class")
+            }
         }
         switch listener.mode {
         case .forward:
@@ -86,6 +91,7 @@ struct ConfigValidator {
         positive(listener.timeouts.idle, at: "\(path).timeouts.idle")
         positive(listener.timeouts.headerRead, at: "\(path).timeouts.header_read")
         positive(listener.timeouts.shutdown, at: "\(path).timeouts.shutdown")
+        check(listener.rateLimits, at: "\(path).rate_limits", of: listener)
     }
 
     private mutating func checkPoolExists(_ pool: String, in pools: [String], at path: String) {
@@ -164,6 +170,7 @@ struct ConfigValidator {
         positive(backend.retries.backoff, at: "\(path).retries.backoff")
         positive(backend.retries.maxBackoff, at: "\(path).retries.max_backoff")
         atLeast(0, backend.retries.replayBodyBytes, at: "\(path).retries.replay_body_bytes")
+        check(pool.resilience, of: pool, at: path, usedBy: modes)
     }
 
     private mutating func check(_ options: PolicyOptions, at path: String) {
@@ -179,11 +186,11 @@ struct ConfigValidator {
         positive(options.recovery, at: "\(path).recovery")
     }
 
-    private mutating func atLeast(_ minimum: Int, _ value: Int, at path: String) {
+    mutating func atLeast(_ minimum: Int, _ value: Int, at path: String) {
         if value < minimum { report("must be at least \(minimum), got \(value)", at: path) }
     }
 
-    private mutating func positive(_ duration: Duration, at path: String) {
+    mutating func positive(_ duration: Duration, at path: String) {
         if duration <= .zero { report("must be greater than 0, got \(DurationText.format(duration))", at: path) }
     }
 }

@@ -29,6 +29,8 @@ public struct ListenerSettings: Sendable, Equatable {
     public var addVia: Bool
     public var addXForwardedFor: Bool
     public var timeouts: ListenerTimeouts
+    /// Limits checked for every request of the listener, before a pool is chosen (`target_and_host` is not allowed).
+    public var rateLimits: [RateLimitSettings]
 
     public init(
         name: String,
@@ -43,7 +45,8 @@ public struct ListenerSettings: Sendable, Equatable {
         maxHeaderBytes: Int = 32768,
         addVia: Bool = false,
         addXForwardedFor: Bool = false,
-        timeouts: ListenerTimeouts = .default
+        timeouts: ListenerTimeouts = .default,
+        rateLimits: [RateLimitSettings] = []
     ) {
         self.name = name
         self.mode = mode
@@ -58,6 +61,7 @@ public struct ListenerSettings: Sendable, Equatable {
         self.addVia = addVia
         self.addXForwardedFor = addXForwardedFor
         self.timeouts = timeouts
+        self.rateLimits = rateLimits
     }
 
     /// The range `maxHeaderBytes` must fall in.

@@ -12,6 +12,8 @@ public struct PoolSettings: Sendable, Equatable {
     public var backend: BackendPoolSettings
     /// What the pool does when none of its targets is healthy.
     public var onAllUnhealthy: OnAllUnhealthy
+    /// Health checks, ejection, circuit breakers, push-back, rate limits and queueing.
+    public var resilience: ResilienceSettings
     public var targets: [TargetSettings]
 
     public init(
@@ -22,6 +24,7 @@ public struct PoolSettings: Sendable, Equatable {
         keepAlive: KeepAliveSettings = .default,
         backend: BackendPoolSettings = .default,
         onAllUnhealthy: OnAllUnhealthy = .leastFailed,
+        resilience: ResilienceSettings = .default,
         targets: [TargetSettings]
     ) {
         self.name = name
@@ -31,6 +34,7 @@ public struct PoolSettings: Sendable, Equatable {
         self.keepAlive = keepAlive
         self.backend = backend
         self.onAllUnhealthy = onAllUnhealthy
+        self.resilience = resilience
         self.targets = targets
     }
 

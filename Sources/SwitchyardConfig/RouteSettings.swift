@@ -11,6 +11,8 @@ public struct RouteSettings: Sendable, Equatable {
     public var pool: String
     /// Also retry non-idempotent requests (POST, PATCH) that failed before any response byte.
     public var retryNonIdempotent: Bool
+    /// The queue class of this route's requests when its pool queues them; nil uses the pool's default.
+    public var queueClass: String?
 
     public init(
         host: String? = nil,
@@ -18,7 +20,8 @@ public struct RouteSettings: Sendable, Equatable {
         method: String? = nil,
         headers: [HeaderMatch] = [],
         pool: String,
-        retryNonIdempotent: Bool = false
+        retryNonIdempotent: Bool = false,
+        queueClass: String? = nil
     ) {
         self.host = host
         self.pathPrefix = pathPrefix
@@ -26,6 +29,7 @@ public struct RouteSettings: Sendable, Equatable {
         self.headers = headers
         self.pool = pool
         self.retryNonIdempotent = retryNonIdempotent
+        self.queueClass = queueClass
     }
 }
 

@@ -38,6 +38,32 @@ struct YAMLMapping {
         if let value = convert(key, required: false, YAMLScalar.double) { target = value }
     }
 
+    func read(_ key: String, into target: inout Double?) {
+        if let value = convert(key, required: false, YAMLScalar.double) { target = value }
+    }
+
+    /// Reads a list of whole numbers, reporting each element that is not one at its own path (`statuses[1]`);
+    /// such an element is kept as 0, whose later checks are filtered out with its path.
+    func read(_ key: String, into target: inout [Int]) {
+        guard let elements = list(key) else { return }
+        target = elements.map { element in
+            do throws(ValueError) {
+                return try YAMLScalar.int(element.node)
+            } catch {
+                reader.report(error.message, at: element.path)
+                return 0
+            }
+        }
+    }
+
+    /// Reads a value whose text has a form of its own (a rate, a set of statuses) with `convert`.
+    func read<Value>(
+        _ key: String, into target: inout Value, required: Bool = false,
+        as convert: (Node) throws(ValueError) -> Value
+    ) {
+        if let value = self.convert(key, required: required, convert) { target = value }
+    }
+
     func read(_ key: String, into target: inout HashKey) {
         if let value = convert(key, required: false, YAMLScalar.hashKey) { target = value }
     }

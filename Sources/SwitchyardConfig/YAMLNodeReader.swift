@@ -117,6 +117,23 @@ enum YAMLScalar {
         return duration
     }
 
+    /// Requests per second, from `N/s`, `N/m`, `N/h` or a bare number.
+    static func rate(_ node: Node) throws(ValueError) -> Double {
+        let text = try string(node)
+        guard let rate = RateText.parse(text) else { throw ValueError(RateText.problem(with: text)) }
+        return rate
+    }
+
+    /// HTTP statuses and ranges of them, `200-399,404`.
+    static func statusRanges(_ node: Node) throws(ValueError) -> StatusRanges {
+        let text = try string(node)
+        guard let ranges = StatusRanges(configText: text) else {
+            throw ValueError(
+                "\"\(text)\" is not a set of HTTP statuses; write e.g. \"200-399\" or \"200,204,300-302\" (100-599)")
+        }
+        return ranges
+    }
+
     /// A listen address; port 0 asks the system for a free one.
     static func listenAddress(_ node: Node) throws(ValueError) -> ListenAddress {
         try ListenAddress.parse(try string(node))

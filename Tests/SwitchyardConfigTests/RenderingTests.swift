@@ -22,6 +22,33 @@ import Testing
         #expect(try ConfigLoader.parse(yaml: text, file: "rendered.yaml") == config)
     }
 
+    @Test func everyResilienceKeyRendersAndLoadsBack() throws {
+        let config = try ConfigLoader.parse(yaml: resilienceYAML, file: nil)
+        let text = config.rendered(redactingSecrets: false)
+        #expect(try ConfigLoader.parse(yaml: text, file: "rendered.yaml") == config)
+        #expect(text.contains("    queue_class: \"gold\"\n"))
+        #expect(text.contains("        rate: 1/m\n"))
+        #expect(text.contains("      expect_status: \"200-299,404\"\n"))
+        #expect(text.contains("      classes:\n        \"gold\": 3\n        \"bronze\": 1\n"))
+    }
+
+    @Test func resilienceBuiltInCodeRendersAndLoadsBack() throws {
+        var config = try ConfigLoader.parse(yaml: resilienceYAML, file: nil)
+        config.pools[0].resilience.rateLimits = [
+            RateLimitSettings(
+                key: .listener, algorithm: .slidingWindow, rate: 1.0 / 7, burst: 3, window: .milliseconds(1500))
+        ]
+        config.pools[0].resilience.healthCheck?.expectStatus = StatusRanges(200...200, 204...204, 300...302)
+        config.pools[0].resilience.healthCheck?.expectBody = "quote\" and: #hash"
+        config.pools[0].resilience.circuitBreaker?.failureRatio = 0.1
+        config.pools[0].resilience.pushBack.statuses = []
+        config.pools[0].resilience.queue?.classes.append(QueueClass(name: "a: b", weight: 7))
+        config.pools[1].resilience.queue = nil
+        config.pools[1].resilience.healthCheck = HealthCheckSettings(target: "[::1]:9")
+        let text = config.rendered(redactingSecrets: false)
+        #expect(try ConfigLoader.parse(yaml: text, file: "rendered.yaml") == config)
+    }
+
     @Test func embeddedDefaultRendersAndLoadsBack() throws {
         let text = SwitchyardConfig.embeddedDefault.rendered()
         #expect(try ConfigLoader.parse(yaml: text, file: nil) == .embeddedDefault)
