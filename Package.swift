@@ -28,7 +28,10 @@ let package = Package(
         ),
         .target(
             name: "SwitchyardTraffic",
-            dependencies: [.product(name: "Atomics", package: "swift-atomics")]
+            dependencies: [
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
         ),
         .target(
             name: "SwitchyardBalancing",

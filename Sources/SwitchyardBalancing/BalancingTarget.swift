@@ -35,6 +35,11 @@ public final class BalancingTarget: Sendable {
         weight > 0 && state.flags.isEmpty && connections.active < connections.limit
     }
 
+    /// Whether the target would be selectable but for its connection limit.
+    var isSaturated: Bool {
+        weight > 0 && state.flags.isEmpty && connections.active >= connections.limit
+    }
+
     /// `isSelectable`, except that failed health checks and an open circuit do not count: the rule of a pool whose
     /// targets are all unhealthy and whose `onAllUnhealthy` still sends traffic.
     var isSelectableIgnoringHealth: Bool {

@@ -54,11 +54,20 @@ public struct PolicyConfiguration: Sendable {
 /// health checks with a closed circuit): the configuration's `on_all_unhealthy`.
 ///
 /// Thread-safety: a `Sendable` value.
-public enum AllUnhealthyAction: Sendable, Equatable {
+public enum AllUnhealthyAction: Sendable, Equatable, CustomStringConvertible {
     /// Balance over the targets with the fewest recent failures, as if they were healthy (`least-failed`).
     case leastFailed
     /// Balance over all targets in rotation, as if they were healthy (`all`).
     case all
     /// Take no new connections; the caller answers 503 (`reject`).
     case reject
+
+    /// The configuration name.
+    public var description: String {
+        switch self {
+        case .leastFailed: "least-failed"
+        case .all: "all"
+        case .reject: "reject"
+        }
+    }
 }

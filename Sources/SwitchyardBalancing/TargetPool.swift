@@ -15,6 +15,8 @@ public final class TargetPool: Sendable {
     public let policy: any BalancingPolicy
     /// What `acquire` does when every target in rotation is unhealthy.
     public let onAllUnhealthy: AllUnhealthyAction
+    /// Circuit breakers, ejection, push-back and per-host limits; nil when the pool has none.
+    public let guards: PoolGuards?
 
     /// `targets` under the normal rule, built once so that picks do not allocate.
     private let candidates: Candidates
@@ -26,12 +28,14 @@ public final class TargetPool: Sendable {
     ///   - configuration: supplies `onAllUnhealthy` and the latency estimate's time constant; pass the one `policy`
     ///     was made with.
     ///   - clock: the time source for feedback; the one the targets' states and the policy use.
+    ///   - guards: the pool's per-target and per-host protections, made over the same `targets`.
     public init(
         name: String,
         targets: [BalancingTarget],
         policy: any BalancingPolicy,
         configuration: PolicyConfiguration = PolicyConfiguration(),
-        clock: any MonotonicClock = SystemClock()
+        clock: any MonotonicClock = SystemClock(),
+        guards: PoolGuards? = nil
     ) {
         self.name = name
         self.targets = targets
@@ -40,26 +44,59 @@ public final class TargetPool: Sendable {
         self.onAllUnhealthy = configuration.onAllUnhealthy
         self.latencyDecay = configuration.latencyDecay.monotonicNanoseconds
         self.clock = clock
+        self.guards = guards
     }
 
-    /// Picks a target for `request` and reserves one connection on it.
-    ///
-    /// When no target is selectable because every target in rotation is unhealthy, `onAllUnhealthy` decides whether
-    /// the policy picks again among unhealthy ones.
-    /// - Returns: the target, whose `connections.release()` the caller must call when the connection ends (and
-    ///   `report(_:outcome:)` once it knows how it went); nil when every target is at its limit or none may be used.
+    /// What `pick` came to.
+    public enum Acquisition: Sendable {
+        /// The target, with one connection reserved (and, with guards, one breaker permission).
+        case acquired(BalancingTarget, usedFallback: Bool)
+        /// Every target that could take the request is at its connection limit: waiting may help.
+        case saturated
+        /// The targets that could take it asked to wait (push-back or a per-host limit); one may take it after
+        /// `retryAfter`.
+        case throttled(retryAfter: Duration)
+        /// No target may be used (all unhealthy with `reject`, disabled, draining or excluded).
+        case unavailable
+    }
+
+    /// Picks a target for `request` and reserves one connection on it; nil when none can take it.
     ///
     /// Targets named in `excluded` are never picked (a retry after they failed).
     public func acquire(_ request: PickRequest, excluding excluded: [String] = []) -> BalancingTarget? {
+        if case .acquired(let target, _) = pick(request, excluding: excluded) { return target }
+        return nil
+    }
+
+    /// Picks a target for `request` and reserves one connection on it, or says why none can take it.
+    ///
+    /// When no target is selectable because every target in rotation is unhealthy, `onAllUnhealthy` decides whether
+    /// the policy picks again among unhealthy ones. The caller must call the target's `connections.release()` when
+    /// the connection ends (and `report(_:outcome:)` once it knows how it went).
+    ///
+    /// Targets named in `excluded` are never picked (a retry after they failed).
+    public func pick(_ request: PickRequest, excluding excluded: [String] = []) -> Acquisition {
         let targets = self.targets
-        let admit = { (index: Int) in
-            (excluded.isEmpty || !excluded.contains(targets[index].id)) && targets[index].connections.tryAcquire()
+        var wait: Duration?
+        func admit(_ index: Int, fallback: Bool) -> Bool {
+            let target = targets[index]
+            guard excluded.isEmpty || !excluded.contains(target.id), target.connections.tryAcquire() else { return false }
+            guard let guards, let refusal = guards.admit(target, host: request.destination, ignoringCircuit: fallback)
+            else { return true }
+            target.connections.release()
+            if case .wait(let retryAfter) = refusal { wait = min(wait ?? retryAfter, retryAfter) }
+            return false
         }
-        if let index = policy.pick(request, from: candidates, admit: admit) {
-            return targets[index]
+        if let index = policy.pick(request, from: candidates, admit: { admit($0, fallback: false) }) {
+            return .acquired(targets[index], usedFallback: false)
         }
-        guard let fallback = allUnhealthyCandidates() else { return nil }
-        return policy.pick(request, from: fallback, admit: admit).map { targets[$0] }
+        if let fallback = allUnhealthyCandidates(),
+            let index = policy.pick(request, from: fallback, admit: { admit($0, fallback: true) })
+        {
+            return .acquired(targets[index], usedFallback: true)
+        }
+        if targets.contains(where: { $0.isSaturated && !excluded.contains($0.id) }) { return .saturated }
+        return wait.map { .throttled(retryAfter: $0) } ?? .unavailable
     }
 
     /// Reports how one request or tunnel through `target` (from `acquire`) ended: updates the target's failures and

@@ -28,8 +28,9 @@ public final class TargetState: Sendable {
         static let draining = Flags(rawValue: 1 << 1)
         static let unhealthy = Flags(rawValue: 1 << 2)
         static let circuitOpen = Flags(rawValue: 1 << 3)
+        static let ejected = Flags(rawValue: 1 << 4)
         /// The flags that mean "unhealthy" for a pool's `onAllUnhealthy` fallback.
-        static let health: Flags = [.unhealthy, .circuitOpen]
+        static let health: Flags = [.unhealthy, .circuitOpen, .ejected]
     }
 
     /// The clock that stamps `availableSince` and that policies reading this state must share.
@@ -78,8 +79,15 @@ public final class TargetState: Sendable {
         set { set(.circuitOpen, newValue) }
     }
 
+    /// Whether passive health (outlier detection) has ejected the target; only `PoolGuards` writes it.
+    /// Default: false.
+    public var isEjected: Bool {
+        get { flags.contains(.ejected) }
+        set { set(.ejected, newValue) }
+    }
+
     /// The clock reading at which the target last became available (enabled, not draining, healthy, circuit
-    /// closed), or was created; slow start ramps its weight up from here.
+    /// closed, not ejected), or was created; slow start ramps its weight up from here.
     public var availableSince: UInt64 {
         availableSinceStamp.load(ordering: .relaxed)
     }

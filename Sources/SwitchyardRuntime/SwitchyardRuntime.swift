@@ -36,7 +36,7 @@ public final class SwitchyardRuntime: Sendable {
             let eventLoops = Array(group.makeIterator())
             var pools: [String: UpstreamPool] = [:]
             for pool in config.pools {
-                pools[pool.name] = try Self.makePool(pool, eventLoops: eventLoops)
+                pools[pool.name] = try Self.makePool(pool, eventLoops: eventLoops, logger: logger)
             }
             let tlsSources = try config.listeners.map { listener in
                 try listener.tls.map { try Self.tlsSource($0, listener: listener.name, logger: logger) }
@@ -90,20 +90,23 @@ public final class SwitchyardRuntime: Sendable {
                 maxHeaderBytes: listener.maxHeaderBytes,
                 addVia: listener.addVia,
                 addXForwardedFor: listener.addXForwardedFor,
+                rateLimits: listener.rateLimits.requestRateLimits(clock: SystemClock()),
                 logger: logger
             )
         case .reverse:
-            var routes = listener.routes.map { route in
+            var routes = listener.routes.enumerated().map { index, route in
                 ReverseRoute(
+                    name: "routes[\(index)]",
                     host: route.host,
                     pathPrefix: route.pathPrefix,
                     method: route.method,
                     headers: route.headers.map { ($0.name, $0.value) },
                     pool: pools[route.pool]!,
-                    retryNonIdempotent: route.retryNonIdempotent
+                    retryNonIdempotent: route.retryNonIdempotent,
+                    queueClass: route.queueClass
                 )
             }
-            if !listener.pool.isEmpty { routes.append(ReverseRoute(pool: pools[listener.pool]!)) }
+            if !listener.pool.isEmpty { routes.append(ReverseRoute(name: "pool", pool: pools[listener.pool]!)) }
             return .reverse(
                 listenerName: listener.name,
                 routes: routes,
@@ -112,12 +115,13 @@ public final class SwitchyardRuntime: Sendable {
                 idleTimeout: TimeAmount(listener.timeouts.idle),
                 headerReadTimeout: TimeAmount(listener.timeouts.headerRead),
                 maxHeaderBytes: listener.maxHeaderBytes,
+                rateLimits: listener.rateLimits.requestRateLimits(clock: SystemClock()),
                 logger: logger
             )
         }
     }
 
-    private static func makePool(_ pool: PoolSettings, eventLoops: [any EventLoop]) throws -> UpstreamPool {
+    private static func makePool(_ pool: PoolSettings, eventLoops: [any EventLoop], logger: Logger) throws -> UpstreamPool {
         let options = pool.policyOptions
         let clock = SystemClock()
         let onAllUnhealthy: AllUnhealthyAction =
@@ -142,11 +146,13 @@ public final class SwitchyardRuntime: Sendable {
         guard let policy = BalancingPolicyRegistry.make(name: pool.policy, configuration: configuration, clock: clock)
         else { throw UnknownPolicyError(pool: pool.name, policy: pool.policy) }
         let targets = pool.targets.map {
-            BalancingTarget(
+            let state = TargetState(clock: clock)
+            state.isHealthy = pool.resilience.healthCheck == nil || pool.resilience.initialState == .healthy
+            return BalancingTarget(
                 id: $0.id,
                 weight: $0.weight,
                 maxConnections: $0.maxConnections ?? pool.maxConnectionsPerTarget,
-                state: TargetState(clock: clock)
+                state: state
             )
         }
         let hashKey: HashKeySource =
@@ -160,7 +166,9 @@ public final class SwitchyardRuntime: Sendable {
         let backend = pool.backend
         return try UpstreamPool(
             name: pool.name,
-            balancer: TargetPool(name: pool.name, targets: targets, policy: policy, configuration: configuration, clock: clock),
+            balancer: TargetPool(
+                name: pool.name, targets: targets, policy: policy, configuration: configuration, clock: clock,
+                guards: pool.resilience.poolGuards(targets: targets, clock: clock)),
             hashKey: hashKey,
             addresses: pool.targets.map { PoolTargetAddress(id: $0.id, sourceIP: $0.sourceIP, url: $0.url) },
             backend: BackendSettings(
@@ -178,7 +186,10 @@ public final class SwitchyardRuntime: Sendable {
             eventLoops: eventLoops,
             maxIdlePerDestination: pool.keepAlive.maxIdlePerDestination,
             maxIdleTotal: pool.keepAlive.maxIdleTotal,
-            idleTimeout: TimeAmount(pool.keepAlive.idleTimeout)
+            idleTimeout: TimeAmount(pool.keepAlive.idleTimeout),
+            requestLimits: pool.resilience.rateLimits.requestRateLimits(clock: clock),
+            waitQueue: pool.resilience.waitQueue,
+            logger: logger
         )
     }
 

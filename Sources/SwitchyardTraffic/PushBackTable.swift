@@ -43,15 +43,15 @@ public final class PushBackTable<Target: Hashable & Sendable>: Sendable {
         }
     }
 
-    /// Whether `host` has asked `target` to wait and the time is not up yet.
-    public func isPushedBack(target: Target, host: String) -> Bool {
+    /// How much longer `host` asked `target` to wait; nil when it did not, or the time is up.
+    public func pushBackRemaining(target: Target, host: String) -> Duration? {
         let now = clock.nanoseconds()
         let key = Key(target: target, host: host)
         return entries.withLock { entries in
-            guard let until = entries.value(for: key) else { return false }
-            if until > now { return true }
+            guard let until = entries.value(for: key) else { return nil }
+            if until > now { return .nanoseconds(Int64(until - now)) }
             entries.removeValue(for: key)
-            return false
+            return nil
         }
     }
 }

@@ -1,47 +1,62 @@
 import NIOCore
 import NIOHTTP1
 import SwitchyardBalancing
+import SwitchyardTraffic
 
 /// The forward-proxy decision: an absolute-URI request or a CONNECT leaves through an egress target of the pool,
 /// picked per request or tunnel. No `Via` or `X-Forwarded-For` is added unless configured (they leak the client).
 struct ForwardRequestPlanner: RequestPlanner {
-    static let noEgressMessage = "no egress route available: every target is at its limit"
-
     let pool: UpstreamPool
     let connectTimeout: TimeAmount
     let addVia: Bool
     let addXForwardedFor: Bool
+    /// The listener's own rate limits; nil when it has none.
+    let rateLimits: RequestRateLimits?
 
     func plan(_ head: HTTPRequestHead, client: ClientContext) -> RequestPlan {
-        if head.method == .CONNECT {
-            guard let destination = ProxyDestination.parseConnectAuthority(head.uri) else {
-                return .reject(.badRequest, "CONNECT target must be host:port")
-            }
-            guard let lease = acquire(destination, client: client, head: nil) else {
-                return .reject(.serviceUnavailable, Self.noEgressMessage)
-            }
-            return .tunnel(destination, lease)
+        let parsed =
+            head.method == .CONNECT
+            ? ProxyDestination.parseConnectAuthority(head.uri) : ProxyDestination.parseAbsoluteURI(head.uri)
+        guard let destination = parsed else {
+            return .reject(
+                .badRequest,
+                head.method == .CONNECT
+                    ? "CONNECT target must be host:port" : "request target must be an absolute http:// URI")
         }
-        guard let destination = ProxyDestination.parseAbsoluteURI(head.uri) else {
-            return .reject(.badRequest, "request target must be an absolute http:// URI")
-        }
-        guard let lease = acquire(destination, client: client, head: head) else {
-            return .reject(.serviceUnavailable, Self.noEgressMessage)
-        }
-        return .upstream(
-            UpstreamRequest(
-                head: upstreamHead(for: head, destination: destination, client: client),
-                destination: destination,
-                lease: lease,
-                pool: pool,
-                connectTimeout: connectTimeout
-            )
-        )
+        let host = DestinationKey.make(host: destination.host, port: destination.port)
+        let limitRequest = RequestRateLimits.Request(
+            clientIP: client.ip, user: client.user, route: nil, destinationHost: host)
+        if let refusal = rateLimitRefusal(limitRequest, listener: rateLimits, pool: pool) { return refusal }
+        return pick(head, destination: destination, host: host, client: client, queued: false)
     }
 
-    private func acquire(_ destination: ProxyDestination, client: ClientContext, head: HTTPRequestHead?) -> TargetLease? {
-        let host = DestinationKey.make(host: destination.host, port: destination.port)
-        return pool.acquire(host: host, clientAddress: client.ip, head: head)
+    /// Reserves an egress target and builds the plan on it, or the wait for one.
+    private func pick(
+        _ head: HTTPRequestHead, destination: ProxyDestination, host: String, client: ClientContext, queued: Bool
+    ) -> RequestPlan {
+        let isTunnel = head.method == .CONNECT
+        switch pool.acquire(host: host, clientAddress: client.ip, head: isTunnel ? nil : head, queued: queued) {
+        case .leased(let lease) where isTunnel:
+            return .tunnel(destination, lease)
+        case .leased(let lease):
+            return .upstream(
+                UpstreamRequest(
+                    head: upstreamHead(for: head, destination: destination, client: client),
+                    destination: destination,
+                    lease: lease,
+                    pool: pool,
+                    connectTimeout: connectTimeout
+                )
+            )
+        case .refused(let status, let message):
+            return .reject(status, message)
+        case .wait(let queue):
+            let queueClass = queue.classIndex(named: queue.classHeader.flatMap { head.headers.first(name: $0) })
+            return .wait(
+                PendingPick(queue: queue, queueClass: queueClass) {
+                    pick(head, destination: destination, host: host, client: client, queued: true)
+                })
+        }
     }
 
     private func upstreamHead(for head: HTTPRequestHead, destination: ProxyDestination, client: ClientContext)

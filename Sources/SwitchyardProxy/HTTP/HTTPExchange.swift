@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import SwitchyardTraffic
 
 /// One proxied HTTP request and its response, from the planner's decision to the last byte back, across
 /// retries. Confined to the client's event loop.
@@ -79,5 +80,28 @@ final class HTTPExchange {
         buffered = replay + buffered
         replay = []
         replayBytes = 0
+    }
+}
+
+/// A request waiting in its pool's queue, with the client's body parts that arrived meanwhile.
+final class QueuedRequest {
+    let head: HTTPRequestHead
+    let pending: PendingPick
+    let requestID: String?
+    /// When the wait ends with 503, however often the request is woken and queued again.
+    let deadline: NIODeadline
+    var waiter: ConnectionWaitQueue.Waiter?
+    var timer: Scheduled<Void>?
+    var bufferedParts: [HTTPServerRequestPart]
+
+    init(
+        head: HTTPRequestHead, pending: PendingPick, requestID: String?, bufferedParts: [HTTPServerRequestPart],
+        deadline: NIODeadline
+    ) {
+        self.head = head
+        self.pending = pending
+        self.requestID = requestID
+        self.bufferedParts = bufferedParts
+        self.deadline = deadline
     }
 }

@@ -45,9 +45,9 @@ extension HTTPProxyHandler {
                     self.context.close(promise: nil)
                 }
             case .failure(let error):
-                lease.report(succeeded: false)
-                lease.release()
                 let failure = UpstreamFailure(error, host: destination.host, port: destination.port, route: lease.route)
+                lease.report(failure.result)
+                lease.release()
                 self.logTunnel(
                     attempt,
                     client: self.context.channel.remoteAddress,
@@ -62,7 +62,7 @@ extension HTTPProxyHandler {
     }
 
     private func handOver(to upstream: any Channel, _ attempt: TunnelAttempt) throws {
-        attempt.lease.report(succeeded: true)
+        attempt.lease.report(.connected)
         let established = HTTPResponseStatus.custom(code: 200, reasonPhrase: "Connection Established")
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: attempt.head.version, status: established))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import SwitchyardTraffic
 
 /// What the upstream connection of the current exchange delivers: the response, flow control and failures.
 extension HTTPProxyHandler: UpstreamExchangeDelegate {
@@ -15,7 +16,7 @@ extension HTTPProxyHandler: UpstreamExchangeDelegate {
             context.writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
         case .head(let head) where head.status == .switchingProtocols && exchange.request.isUpgrade:
             exchange.responseTimer?.cancel()
-            exchange.request.lease.report(succeeded: true)
+            exchange.request.lease.report(.response(status: 101, retryAfter: nil))
             exchange.responseStatus = head.status
             var response = HTTPResponseHead(version: clientVersion, status: head.status, headers: head.headers)
             HopByHopHeaders.strip(&response.headers)
@@ -27,11 +28,12 @@ extension HTTPProxyHandler: UpstreamExchangeDelegate {
             do {
                 try spliceUpgrade(exchange, connection)
             } catch {
-                fail(exchange, .badGateway, "upgrade failed: \(error)")
+                fail(exchange, .badGateway, "upgrade failed: \(error)", cause: .reset)
             }
         case .head(let head):
             exchange.responseTimer?.cancel()
-            exchange.request.lease.report(succeeded: head.status.code < 500)
+            let retryAfter = head.headers.first(name: "retry-after").flatMap(RetryAfter.parse)
+            exchange.request.lease.report(.response(status: Int(head.status.code), retryAfter: retryAfter))
             exchange.responseStatus = head.status
             exchange.upstreamKeepAlive = head.isKeepAlive
             var response = HTTPResponseHead(version: clientVersion, status: head.status, headers: head.headers)
@@ -87,11 +89,12 @@ extension HTTPProxyHandler: UpstreamExchangeDelegate {
         let host = exchange.request.destination.hostHeader
         switch failure {
         case .timedOut:
-            fail(exchange, .gatewayTimeout, "upstream \(host) did not answer in time")
+            fail(exchange, .gatewayTimeout, "upstream \(host) did not answer in time", cause: .timedOut)
         case .closed:
-            retryOrFail(exchange, .badGateway, "upstream \(host) closed the connection before the response ended")
+            retryOrFail(
+                exchange, .badGateway, "upstream \(host) closed the connection before the response ended", cause: .reset)
         case .error(let error):
-            retryOrFail(exchange, .badGateway, "upstream \(host) failed: \(error)")
+            retryOrFail(exchange, .badGateway, "upstream \(host) failed: \(error)", cause: .reset)
         }
     }
 

@@ -1,6 +1,8 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+import SwitchyardBalancing
+import SwitchyardTraffic
 
 /// Serves one client connection of a proxy listener: authenticates each request (when the listener has users),
 /// asks the listener's planner where it goes, then forwards it over a (pooled) upstream connection or turns it
@@ -19,6 +21,8 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         /// Waiting for the next request head.
         case idle
         case exchange(HTTPExchange)
+        /// Waiting in a pool's queue for a connection slot.
+        case waiting(QueuedRequest)
         /// A CONNECT whose upstream is being dialled.
         case connectingTunnel(TunnelAttempt)
         /// An error answer went out (or the peer left); the connection is closing.
@@ -51,19 +55,25 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .idle:
             if case .head(let head) = part { handleHead(head) }
         case .exchange(let exchange):
-            switch part {
-            case .head:
-                break  // HTTPServerPipelineHandler holds the next request until this one is answered.
-            case .body(let buffer):
-                exchange.requestBytes += buffer.readableBytes
-                forward(.body(.byteBuffer(buffer)), of: exchange)
-            case .end(let trailers):
-                exchange.requestEnded = true
-                forward(.end(trailers), of: exchange)
-                if exchange.responseEnded { complete(exchange) }
-            }
+            receive(part, for: exchange)
+        case .waiting(let queued):
+            queued.bufferedParts.append(part)
         case .connectingTunnel, .closing, .tunnel:
             break
+        }
+    }
+
+    private func receive(_ part: HTTPServerRequestPart, for exchange: HTTPExchange) {
+        switch part {
+        case .head:
+            break  // HTTPServerPipelineHandler holds the next request until this one is answered.
+        case .body(let buffer):
+            exchange.requestBytes += buffer.readableBytes
+            forward(.body(.byteBuffer(buffer)), of: exchange)
+        case .end(let trailers):
+            exchange.requestEnded = true
+            forward(.end(trailers), of: exchange)
+            if exchange.responseEnded { complete(exchange) }
         }
     }
 
@@ -81,6 +91,8 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             log(exchange, status: exchange.responseStatus?.code ?? 499, error: "client closed the connection")
         case .connectingTunnel(let attempt):
             attempt.lease.release()
+        case .waiting(let queued):
+            stopWaiting(queued)
         case .idle, .closing, .tunnel:
             break
         }
@@ -125,7 +137,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 pendingRead = true
                 return
             }
-        case .connectingTunnel:
+        case .connectingTunnel, .waiting:
             pendingRead = true
             return
         default:
@@ -156,8 +168,17 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
         }
         let requestID = settings.assignsRequestIDs ? (head.headers.first(name: "x-request-id") ?? RequestID.make()) : nil
-        let client = ClientContext(ip: context.channel.remoteAddress?.ipAddress, requestID: requestID)
-        switch settings.planner.plan(head, client: client) {
+        let client = ClientContext(ip: context.channel.remoteAddress?.ipAddress, user: username, requestID: requestID)
+        carry(out: settings.planner.plan(head, client: client), for: head, requestID: requestID)
+    }
+
+    /// Acts on the planner's decision. `bufferedParts` are body parts that arrived while the request waited in a
+    /// queue; `deadline` ends such a wait.
+    private func carry(
+        out plan: RequestPlan, for head: HTTPRequestHead, requestID: String?,
+        bufferedParts: [HTTPServerRequestPart] = [], deadline: NIODeadline? = nil
+    ) {
+        switch plan {
         case .reject(let status, let message):
             reject(head, status, requestID.map { "\(message) (request id \($0))" } ?? message)
         case .tunnel(let destination, let lease):
@@ -172,7 +193,55 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             } else {
                 dial(exchange)
             }
+            for part in bufferedParts { receive(part, for: exchange) }
+        case .wait(let pending):
+            let queued = QueuedRequest(
+                head: head, pending: pending, requestID: requestID, bufferedParts: bufferedParts,
+                deadline: deadline ?? .now() + TimeAmount(pending.queue.timeout))
+            wait(queued)
         }
+    }
+
+    // MARK: Waiting for a connection slot
+
+    /// Queues the request in its pool's queue; reading from the client pauses until it leaves the queue.
+    private func wait(_ queued: QueuedRequest) {
+        let (head, pending) = (queued.head, queued.pending)
+        let bound = NIOLoopBound((handler: self, queued: queued), eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        queued.waiter = ConnectionWaitQueue.Waiter {
+            eventLoop.execute { bound.value.handler.resume(bound.value.queued) }
+        }
+        guard pending.queue.enqueue(queued.waiter!, class: pending.queueClass) else {
+            return reject(head, .overloaded(retryAfter: 1), "the queue for a free connection is full")
+        }
+        state = .waiting(queued)
+        let timeout = pending.queue.timeout
+        queued.timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: queued.deadline) {
+            guard case .waiting(let current) = self.state, current === queued, pending.queue.remove(queued.waiter!)
+            else { return }
+            self.reject(
+                head, .overloaded(retryAfter: ProxyErrorStatus.seconds(timeout)),
+                "no connection became free within \(timeout.components.seconds)s")
+        }
+    }
+
+    /// Woken by a freed slot: tries the pick again, carrying on with whatever it gives (perhaps another wait).
+    private func resume(_ queued: QueuedRequest) {
+        guard case .waiting(let current) = state, current === queued else {
+            return queued.pending.queue.wakeNext()  // gone: pass the chance on
+        }
+        queued.timer?.cancel()
+        carry(
+            out: queued.pending.resume(), for: queued.head, requestID: queued.requestID,
+            bufferedParts: queued.bufferedParts, deadline: queued.deadline)
+        if case .waiting = state {} else { resumeClientReading() }
+    }
+
+    /// Leaves the queue because the client went away.
+    private func stopWaiting(_ queued: QueuedRequest) {
+        queued.timer?.cancel()
+        _ = queued.pending.queue.remove(queued.waiter!)  // when already dequeued, `resume` passes the wake on
     }
 
     func dial(_ exchange: HTTPExchange) {
@@ -209,7 +278,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     self.attach(connection, to: exchange, reused: false)
                 } catch {
                     channel.close(promise: nil)
-                    self.retryOrFail(exchange, .badGateway, "upstream connection failed: \(error)")
+                    self.retryOrFail(exchange, .badGateway, "upstream connection failed: \(error)", cause: .connectFailed)
                 }
             case .failure(let error):
                 let destination = exchange.request.destination
@@ -220,9 +289,9 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     route: exchange.request.lease.route
                 )
                 if case .timedOut = failure {
-                    self.fail(exchange, failure.status, failure.description)
+                    self.fail(exchange, failure.status, failure.description, cause: failure.result)
                 } else {
-                    self.retryOrFail(exchange, failure.status, failure.description)
+                    self.retryOrFail(exchange, failure.status, failure.description, cause: failure.result)
                 }
             }
         }
@@ -244,7 +313,9 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             exchange.responseTimer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
                 guard case .exchange(let current) = self.state, current === exchange, exchange.responseStatus == nil
                 else { return }
-                self.fail(exchange, .gatewayTimeout, "upstream \(exchange.request.destination.hostHeader) sent no response in time")
+                self.fail(
+                    exchange, .gatewayTimeout,
+                    "upstream \(exchange.request.destination.hostHeader) sent no response in time", cause: .timedOut)
             }
         }
         if connection.isWritable { resumeClientReading() }
@@ -272,13 +343,15 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Sends the request to another target when the planner allows it (nothing of the response came back yet,
     /// the body is replayable, attempts and budget remain); otherwise fails it.
-    func retryOrFail(_ exchange: HTTPExchange, _ status: ProxyErrorStatus, _ message: String) {
+    func retryOrFail(
+        _ exchange: HTTPExchange, _ status: ProxyErrorStatus, _ message: String, cause: PoolGuards.RequestResult
+    ) {
         guard exchange.responseStatus == nil, exchange.replayable,
             let (next, delay) = settings.planner.retry(exchange.request, attempt: exchange.attempt, tried: exchange.tried)
-        else { return fail(exchange, status, message) }
+        else { return fail(exchange, status, message, cause: cause) }
         exchange.responseTimer?.cancel()
         exchange.upstream?.close()
-        exchange.request.lease.report(succeeded: false)
+        exchange.request.lease.report(cause)
         exchange.request.lease.release()
         log(exchange, status: status.status.code, error: "\(message); retrying on \(next.lease.route.id)")
         exchange.retarget(next)
@@ -288,9 +361,13 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    func fail(_ exchange: HTTPExchange, _ status: ProxyErrorStatus, _ message: String) {
+    /// Ends the exchange with an error; `cause` is what the failure says about the target (ignored when its answer
+    /// was already reported).
+    func fail(
+        _ exchange: HTTPExchange, _ status: ProxyErrorStatus, _ message: String, cause: PoolGuards.RequestResult
+    ) {
         exchange.responseTimer?.cancel()
-        exchange.request.lease.report(succeeded: false)
+        exchange.request.lease.report(cause)
         exchange.request.lease.release()
         exchange.upstream?.close()
         exchange.upstream = nil

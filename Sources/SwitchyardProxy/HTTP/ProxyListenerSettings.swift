@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import SwitchyardTraffic
 
 /// What one proxy listener's connections share: its planner, credentials, timeouts and logger.
 public final class ProxyListenerSettings: Sendable {
@@ -52,6 +53,7 @@ public final class ProxyListenerSettings: Sendable {
         maxHeaderBytes: Int,
         addVia: Bool,
         addXForwardedFor: Bool,
+        rateLimits: RequestRateLimits? = nil,
         logger: Logger
     ) -> ProxyListenerSettings {
         ProxyListenerSettings(
@@ -60,7 +62,8 @@ public final class ProxyListenerSettings: Sendable {
                 pool: pool,
                 connectTimeout: connectTimeout,
                 addVia: addVia,
-                addXForwardedFor: addXForwardedFor
+                addXForwardedFor: addXForwardedFor,
+                rateLimits: rateLimits
             ),
             users: users,
             connectTimeout: connectTimeout,
@@ -81,6 +84,7 @@ public final class ProxyListenerSettings: Sendable {
         idleTimeout: TimeAmount,
         headerReadTimeout: TimeAmount,
         maxHeaderBytes: Int,
+        rateLimits: RequestRateLimits? = nil,
         logger: Logger
     ) -> ProxyListenerSettings {
         ProxyListenerSettings(
@@ -88,7 +92,8 @@ public final class ProxyListenerSettings: Sendable {
             planner: ReverseRequestPlanner(
                 routes: RouteTable(routes: routes),
                 scheme: tls == nil ? "http" : "https",
-                addForwarded: addForwarded
+                addForwarded: addForwarded,
+                rateLimits: rateLimits
             ),
             users: nil,
             connectTimeout: .seconds(5),

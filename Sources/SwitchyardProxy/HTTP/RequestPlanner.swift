@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import SwitchyardTraffic
 
 /// Decides, for one listener, where each request goes: the part that differs between forward and reverse
 /// proxying. Everything after the decision (dialling, streaming, keep-alive, tunnels, retries, errors, logs) is
@@ -21,6 +22,8 @@ extension RequestPlanner {
 /// What a planner knows about the client of a request.
 struct ClientContext {
     var ip: String?
+    /// The authenticated proxy user, on listeners with users.
+    var user: String?
     /// The request's id (`X-Request-Id`), on listeners that assign them.
     var requestID: String?
 }
@@ -33,6 +36,30 @@ enum RequestPlan {
     case tunnel(ProxyDestination, TargetLease)
     /// Answer the client directly with an error.
     case reject(ProxyErrorStatus, String)
+    /// Every target is at its connection limit: wait in the pool's queue, then `PendingPick.resume()`.
+    case wait(PendingPick)
+}
+
+/// A request waiting in its pool's queue for a connection slot.
+struct PendingPick {
+    let queue: ConnectionWaitQueue
+    /// The request's priority class in `queue`.
+    let queueClass: Int
+    /// Tries the pick again once woken; gives the plan, which may be to wait again.
+    let resume: () -> RequestPlan
+}
+
+/// Counts a request against the listener's limits, then its pool's.
+/// - Returns: the 429 to answer when a limit refuses it; nil when it may go on.
+func rateLimitRefusal(
+    _ request: @autoclosure () -> RequestRateLimits.Request,
+    listener: RequestRateLimits?,
+    pool: UpstreamPool
+) -> RequestPlan? {
+    guard listener != nil || pool.requestLimits != nil else { return nil }
+    let request = request()
+    guard let retryAfter = listener?.check(request) ?? pool.requestLimits?.check(request) else { return nil }
+    return .reject(.tooManyRequests(retryAfter: ProxyErrorStatus.seconds(retryAfter)), "rate limit exceeded")
 }
 
 /// One request as it will be sent upstream.

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import SwitchyardTraffic
 
 /// The reverse-proxy decision: the first matching route names a backend pool, whose policy picks the target.
 /// The request keeps its path; `X-Forwarded-For` is appended, `X-Forwarded-Proto`/`-Host` set, RFC 7239
@@ -9,6 +10,8 @@ struct ReverseRequestPlanner: RequestPlanner {
     /// `http` or `https`: how clients reach this listener.
     let scheme: String
     let addForwarded: Bool
+    /// The listener's own rate limits; nil when it has none.
+    let rateLimits: RequestRateLimits?
 
     private static let idempotentMethods: [HTTPMethod] = [.GET, .HEAD, .OPTIONS, .PUT, .DELETE, .TRACE]
 
@@ -19,24 +22,43 @@ struct ReverseRequestPlanner: RequestPlanner {
         guard let route = routes.match(head) else {
             return .reject(.notFound, "no route for \(RouteTable.requestHost(head))\(head.uri.prefix { $0 != "?" })")
         }
-        let pool = route.pool
         let hostKey = RouteTable.requestHost(head)
-        guard let lease = pool.acquire(host: hostKey, clientAddress: client.ip, head: head) else {
-            return .reject(.serviceUnavailable, "no backend available in pool \(pool.name)")
+        let limitRequest = RequestRateLimits.Request(
+            clientIP: client.ip, user: client.user, route: route.name, destinationHost: hostKey)
+        if let refusal = rateLimitRefusal(limitRequest, listener: rateLimits, pool: route.pool) { return refusal }
+        return pick(head, route: route, host: hostKey, client: client, queued: false)
+    }
+
+    /// Reserves a backend of the route's pool and builds the plan on it, or the wait for one.
+    private func pick(
+        _ head: HTTPRequestHead, route: ReverseRoute, host: String, client: ClientContext, queued: Bool
+    ) -> RequestPlan {
+        let pool = route.pool
+        switch pool.acquire(host: host, clientAddress: client.ip, head: head, queued: queued) {
+        case .leased(let lease):
+            pool.backend.retryBudget.recordRequest()
+            let retryable = route.retryNonIdempotent || Self.idempotentMethods.contains(head.method)
+            return .upstream(request(for: head, client: client, lease: lease, pool: pool, retryable: retryable))
+        case .refused(let status, let message):
+            return .reject(status, message)
+        case .wait(let queue):
+            let named = queue.classHeader.flatMap { head.headers.first(name: $0) } ?? route.queueClass
+            return .wait(
+                PendingPick(queue: queue, queueClass: queue.classIndex(named: named)) {
+                    pick(head, route: route, host: host, client: client, queued: true)
+                })
         }
-        pool.backend.retryBudget.recordRequest()
-        let retryable = route.retryNonIdempotent || Self.idempotentMethods.contains(head.method)
-        return .upstream(request(for: head, client: client, lease: lease, pool: pool, retryable: retryable))
     }
 
     func retry(_ request: UpstreamRequest, attempt: Int, tried: [String]) -> (UpstreamRequest, TimeAmount)? {
         let settings = request.pool.backend
         guard request.replayLimit >= 0, attempt <= settings.retryAttempts, settings.retryBudget.tryAcquireRetry(),
-            let lease = request.pool.acquire(
+            case .leased(let lease) = request.pool.acquire(
                 host: RouteTable.requestHost(request.head),
                 clientAddress: request.clientIP,
                 head: request.head,
-                excluding: tried
+                excluding: tried,
+                queued: true
             )
         else { return nil }
         var next = request

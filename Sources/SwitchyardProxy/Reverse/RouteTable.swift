@@ -38,15 +38,23 @@ public struct ReverseRoute: Sendable {
     public var pool: UpstreamPool
     /// Retry non-idempotent methods (POST, PATCH) too.
     public var retryNonIdempotent: Bool
+    /// How rate limits keyed by route name this route, e.g. `routes[0]`.
+    public var name: String
+    /// The pool queue class of this route's requests; nil for the queue's default.
+    public var queueClass: String?
 
     public init(
+        name: String,
         host: String? = nil,
         pathPrefix: String? = nil,
         method: String? = nil,
         headers: [(name: String, value: String)] = [],
         pool: UpstreamPool,
-        retryNonIdempotent: Bool = false
+        retryNonIdempotent: Bool = false,
+        queueClass: String? = nil
     ) {
+        self.name = name
+        self.queueClass = queueClass
         self.host = host?.lowercased()
         self.pathPrefix = pathPrefix
         self.method = method?.uppercased()

@@ -2,9 +2,19 @@ import NIOCore
 import NIOHTTP1
 
 /// The statuses the proxy itself answers with, and how such an answer is written.
-enum ProxyErrorStatus {
+enum ProxyErrorStatus: Equatable {
     case badRequest, notFound, proxyAuthenticationRequired, requestTimeout, headersTooLarge
     case badGateway, serviceUnavailable, gatewayTimeout
+    /// 429: a rate limit (or every target's push-back) refused the request; try again in `retryAfter` seconds.
+    case tooManyRequests(retryAfter: Int)
+    /// 503 with `Retry-After`: the pool's queue was full, or the wait in it ran out.
+    case overloaded(retryAfter: Int)
+
+    /// Whole seconds to wait before `retryAfter`, at least 1: how a `Retry-After` header states a duration.
+    static func seconds(_ retryAfter: Duration) -> Int {
+        let (seconds, attoseconds) = retryAfter.components
+        return max(1, Int(seconds) + (attoseconds > 0 ? 1 : 0))
+    }
 
     var status: HTTPResponseStatus {
         switch self {
@@ -14,7 +24,8 @@ enum ProxyErrorStatus {
         case .requestTimeout: .requestTimeout
         case .headersTooLarge: .requestHeaderFieldsTooLarge
         case .badGateway: .badGateway
-        case .serviceUnavailable: .serviceUnavailable
+        case .serviceUnavailable, .overloaded: .serviceUnavailable
+        case .tooManyRequests: .tooManyRequests
         case .gatewayTimeout: .gatewayTimeout
         }
     }
@@ -26,8 +37,13 @@ enum ProxyErrorStatus {
             "content-length": String(bodyLength),
             "connection": "close",
         ]
-        if self == .proxyAuthenticationRequired {
+        switch self {
+        case .proxyAuthenticationRequired:
             headers.add(name: "proxy-authenticate", value: "Basic realm=\"switchyard\"")
+        case .tooManyRequests(let seconds), .overloaded(let seconds):
+            headers.add(name: "retry-after", value: String(seconds))
+        default:
+            break
         }
         return HTTPResponseHead(version: version, status: status, headers: headers)
     }

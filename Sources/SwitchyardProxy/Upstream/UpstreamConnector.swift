@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import NIOCore
+import SwitchyardBalancing
 import NIOPosix
 import NIOSSL
 
@@ -85,6 +86,12 @@ enum UpstreamFailure: Error, CustomStringConvertible {
             return
         }
         self = .other("\(error)")
+    }
+
+    /// What the failure says about the target, for its pool's guards.
+    var result: PoolGuards.RequestResult {
+        if case .timedOut = self { return .timedOut }
+        return .connectFailed
     }
 
     var status: ProxyErrorStatus {

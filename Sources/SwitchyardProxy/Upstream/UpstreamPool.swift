@@ -1,16 +1,27 @@
+import Atomics
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
 import SwitchyardBalancing
+import SwitchyardTraffic
 
 /// A pool as the data path uses it: the balancer over its targets, the route to each target, the idle upstream
-/// connections of each event loop, and how the pool treats requests as a backend pool.
+/// connections of each event loop, its rate limits and wait queue, and how it treats requests as a backend pool.
 public final class UpstreamPool: Sendable {
     public let name: String
     public let balancer: TargetPool
     /// Which part of a request the hashing policies key on.
     public let hashKey: HashKeySource
     public let backend: BackendSettings
+    /// Limits counted for every request once this pool is chosen; nil when it has none.
+    public let requestLimits: RequestRateLimits?
+    /// Where requests wait when every target is at its connection limit; nil fails them at once.
+    public let waitQueue: ConnectionWaitQueue?
+    /// Where guard events and the `onAllUnhealthy` decisions are logged.
+    let logger: Logger
+    /// Whether the last pick found no healthy target, so each change of that is logged once.
+    private let degraded = ManagedAtomic(false)
     /// The client TLS context for `https://` backends; nil when the pool has none.
     let tlsContext: NIOSSLContext?
     private let routes: [String: UpstreamRoute]
@@ -27,9 +38,15 @@ public final class UpstreamPool: Sendable {
         eventLoops: [any EventLoop],
         maxIdlePerDestination: Int,
         maxIdleTotal: Int,
-        idleTimeout: TimeAmount
+        idleTimeout: TimeAmount,
+        requestLimits: RequestRateLimits? = nil,
+        waitQueue: ConnectionWaitQueue? = nil,
+        logger: Logger = Logger(label: "switchyard")
     ) throws {
         self.name = name
+        self.requestLimits = requestLimits
+        self.waitQueue = waitQueue
+        self.logger = logger
         self.balancer = balancer
         self.hashKey = hashKey
         self.backend = backend
@@ -53,17 +70,29 @@ public final class UpstreamPool: Sendable {
         self.idleConnections = idle
     }
 
+    /// What `acquire` came to.
+    enum Pick {
+        case leased(TargetLease)
+        /// Every target is at its connection limit (or others wait already): wait in `waitQueue`.
+        case wait(ConnectionWaitQueue)
+        /// No target can take the request; answer the client with this.
+        case refused(ProxyErrorStatus, String)
+    }
+
     /// Picks a target for a request or tunnel and reserves a connection on it, skipping the targets named in
-    /// `excluded`; nil when none can take it.
+    /// `excluded`.
     /// - Parameters:
-    ///   - host: the normalised destination key (`DestinationKey`) the per-host policies count by.
+    ///   - host: the normalised destination key (`DestinationKey`) the per-host policies and guards count by.
     ///   - head: the request, for hash keys on its path, headers or cookies; nil for a tunnel.
+    ///   - queued: the request was woken from the wait queue (so it need not queue behind the others again).
     func acquire(
         host: String,
         clientAddress: String?,
         head: HTTPRequestHead?,
-        excluding excluded: [String] = []
-    ) -> TargetLease? {
+        excluding excluded: [String] = [],
+        queued: Bool = false
+    ) -> Pick {
+        if let waitQueue, !queued, waitQueue.hasWaiters { return .wait(waitQueue) }
         let key = hashKey.key(
             clientAddress: clientAddress,
             destination: host,
@@ -71,8 +100,41 @@ public final class UpstreamPool: Sendable {
             header: { head?.headers.first(name: $0) }
         )
         let request = PickRequest(destination: host, clientAddress: clientAddress, hashKey: key)
-        guard let target = balancer.acquire(request, excluding: excluded) else { return nil }
-        return TargetLease(target: target, route: routes[target.id]!, balancer: balancer)
+        switch balancer.pick(request, excluding: excluded) {
+        case .acquired(let target, let usedFallback):
+            noteDegraded(usedFallback, target: target.id)
+            return .leased(TargetLease(target: target, route: routes[target.id]!, host: host, pool: self))
+        case .saturated:
+            if let waitQueue { return .wait(waitQueue) }
+            return .refused(.serviceUnavailable, "every target of pool \(name) is at its connection limit")
+        case .throttled(let retryAfter):
+            return .refused(
+                .tooManyRequests(retryAfter: ProxyErrorStatus.seconds(retryAfter)),
+                "every target of pool \(name) is rate limited or pushed back for \(host)")
+        case .unavailable:
+            noteDegraded(true, target: nil)
+            return .refused(.serviceUnavailable, "no target of pool \(name) is available")
+        }
+    }
+
+    /// Logs the `onAllUnhealthy` decision when the pool starts or stops finding no healthy target.
+    private func noteDegraded(_ isDegraded: Bool, target: String?) {
+        guard degraded.load(ordering: .relaxed) != isDegraded,
+            degraded.compareExchange(expected: !isDegraded, desired: isDegraded, ordering: .relaxed).exchanged
+        else { return }
+        if !isDegraded {
+            logger.notice("pool \(name) has healthy targets again")
+        } else if let target {
+            logger.warning(
+                "pool \(name) has no healthy target; on_all_unhealthy \(balancer.onAllUnhealthy) sends traffic to \(target)")
+        } else {
+            logger.warning("pool \(name) has no target to send to; on_all_unhealthy \(balancer.onAllUnhealthy) rejects requests")
+        }
+    }
+
+    /// Logs what the pool's guards did, one line each.
+    func log(_ events: [PoolGuards.Event]) {
+        for event in events { logger.warning("pool \(name): \(event)") }
     }
 
     /// The idle-connection pool of `eventLoop`; nil for a loop the pool was not built for (then nothing is reused).
