@@ -46,6 +46,7 @@ let package = Package(
             name: "SwitchyardProxy",
             dependencies: [
                 "SwitchyardBalancing", "SwitchyardTraffic",
+                .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

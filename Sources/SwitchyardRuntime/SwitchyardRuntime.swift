@@ -18,10 +18,13 @@ public final class SwitchyardRuntime: Sendable {
     public let config: SwitchyardConfig
     private let group: MultiThreadedEventLoopGroup
     private let listeners: [ProxyListener]
+    private let pools: [String: UpstreamPool]
     private let logger: Logger
     private let shutdownGracePeriod: Duration
-    /// Tasks re-reading listeners' certificate files.
-    private let tlsWatchers: [RepeatedTask]
+    /// Tasks re-reading listeners' certificate files, and ending pools' ejections and open circuits on time.
+    private let repeatedTasks: [RepeatedTask]
+    /// The active health checks of the pools that have them, started once the listeners are bound.
+    private let healthCheckers: [PoolHealthChecker]
 
     /// Builds pools and listeners (nothing is bound yet). Throws, with the event loops already stopped, when a
     /// pool or a listener's TLS files cannot be set up.
@@ -38,6 +41,7 @@ public final class SwitchyardRuntime: Sendable {
             for pool in config.pools {
                 pools[pool.name] = try Self.makePool(pool, eventLoops: eventLoops, logger: logger)
             }
+            self.pools = pools
             let tlsSources = try config.listeners.map { listener in
                 try listener.tls.map { try Self.tlsSource($0, listener: listener.name, logger: logger) }
             }
@@ -48,7 +52,22 @@ public final class SwitchyardRuntime: Sendable {
                     logger: logger
                 )
             }
-            self.tlsWatchers = tlsSources.compactMap { $0?.watch(every: .seconds(1), on: eventLoops[0]) }
+            self.healthCheckers = config.pools.compactMap { settings in
+                settings.resilience.healthCheck.map {
+                    PoolHealthChecker(
+                        pool: pools[settings.name]!,
+                        check: $0.healthCheck(initialState: settings.resilience.initialState),
+                        eventLoops: eventLoops)
+                }
+            }
+            let guardSweeps = pools.values.compactMap { pool in
+                pool.balancer.guards.map { guards in
+                    eventLoops[0].scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
+                        pool.log(guards.sweep())
+                    }
+                }
+            }
+            self.repeatedTasks = tlsSources.compactMap { $0?.watch(every: .seconds(1), on: eventLoops[0]) } + guardSweeps
         } catch {
             group.shutdownGracefully { _ in }
             throw error
@@ -146,13 +165,11 @@ public final class SwitchyardRuntime: Sendable {
         guard let policy = BalancingPolicyRegistry.make(name: pool.policy, configuration: configuration, clock: clock)
         else { throw UnknownPolicyError(pool: pool.name, policy: pool.policy) }
         let targets = pool.targets.map {
-            let state = TargetState(clock: clock)
-            state.isHealthy = pool.resilience.healthCheck == nil || pool.resilience.initialState == .healthy
-            return BalancingTarget(
+            BalancingTarget(
                 id: $0.id,
                 weight: $0.weight,
                 maxConnections: $0.maxConnections ?? pool.maxConnectionsPerTarget,
-                state: state
+                state: TargetState(clock: clock)
             )
         }
         let hashKey: HashKeySource =
@@ -199,6 +216,7 @@ public final class SwitchyardRuntime: Sendable {
             for listener in listeners {
                 try await listener.bind(on: group)
             }
+            for checker in healthCheckers { checker.start() }
         } catch {
             await shutdown()
             throw error
@@ -208,6 +226,11 @@ public final class SwitchyardRuntime: Sendable {
     /// Where a listener is bound, e.g. to learn the port picked for `:0`.
     public func boundAddress(ofListener name: String) -> SocketAddress? {
         listeners.first { $0.name == name }?.localAddress
+    }
+
+    /// The live target with `id` in the pool named `pool` (its health, circuit, drain and connection state).
+    public func target(_ id: String, inPool pool: String) -> BalancingTarget? {
+        pools[pool]?.balancer.targets.first { $0.id == id }
     }
 
     /// Stops accepting, waits for open connections to finish (at most the shutdown grace period), then closes
@@ -225,7 +248,8 @@ public final class SwitchyardRuntime: Sendable {
         if (try? await timedOut.futureResult.get()) == true {
             logger.warning("shutdown grace period over: closing remaining connections", metadata: ["grace": "\(shutdownGracePeriod)"])
         }
-        for watcher in tlsWatchers { watcher.cancel() }
+        for task in repeatedTasks { task.cancel() }
+        for checker in healthCheckers { checker.stop() }
         try? await group.shutdownGracefully()
         logger.info("stopped")
     }

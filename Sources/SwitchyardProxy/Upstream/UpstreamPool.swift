@@ -133,8 +133,13 @@ public final class UpstreamPool: Sendable {
     }
 
     /// Logs what the pool's guards did, one line each.
-    func log(_ events: [PoolGuards.Event]) {
+    public func log(_ events: [PoolGuards.Event]) {
         for event in events { logger.warning("pool \(name): \(event)") }
+    }
+
+    /// How to reach the target with `id`, one of the balancer's targets.
+    func route(of id: String) -> UpstreamRoute {
+        routes[id]!
     }
 
     /// The idle-connection pool of `eventLoop`; nil for a loop the pool was not built for (then nothing is reused).

@@ -1,5 +1,7 @@
+import NIOCore
 import SwitchyardBalancing
 import SwitchyardConfig
+import SwitchyardProxy
 import SwitchyardTraffic
 
 /// Translations of the resilience settings into the pure state machines that enforce them.
@@ -77,5 +79,27 @@ extension RateLimitSettings {
             case .slidingWindow: .slidingWindow(window: window)
             }
         return RateLimitRule(algorithm: algorithm, rate: rate, maxKeys: maxKeys)
+    }
+}
+
+extension HealthCheckSettings {
+    /// The check as the prober runs it, on targets that start in `initialState`.
+    func healthCheck(initialState: InitialTargetState) -> HealthCheck {
+        let probe: HealthCheck.Probe =
+            switch type {
+            case .tcp: .tcp
+            case .http: .http(path: path, expectStatus: expectStatus.contains, expectBody: expectBody, host: host)
+            }
+        return HealthCheck(
+            probe: probe,
+            interval: TimeAmount(interval),
+            timeout: TimeAmount(timeout),
+            egressDestination: parsedTarget.map { HealthCheck.Destination(host: $0.host, port: $0.port, path: $0.path) },
+            thresholds: HealthStateMachine.Configuration(
+                failureThreshold: failureThreshold,
+                successThreshold: successThreshold,
+                initialState: initialState == .healthy ? .healthy : .unhealthyUntilChecked
+            )
+        )
     }
 }
