@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // Pure layers: no NIO, testable and benchmarkable alone.
@@ -43,10 +45,15 @@ let package = Package(
         ),
         // The NIO data path.
         .target(
+            name: "SwitchyardStats",
+            dependencies: ["SwitchyardTraffic", .product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
+        .target(
             name: "SwitchyardProxy",
             dependencies: [
-                "SwitchyardBalancing", "SwitchyardTraffic",
+                "SwitchyardBalancing", "SwitchyardTraffic", "SwitchyardStats",
                 .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -58,7 +65,8 @@ let package = Package(
         .target(
             name: "SwitchyardRuntime",
             dependencies: [
-                "SwitchyardConfig", "SwitchyardProxy", "SwitchyardBalancing", "SwitchyardTraffic",
+                "SwitchyardConfig", "SwitchyardProxy", "SwitchyardBalancing", "SwitchyardTraffic", "SwitchyardStats",
+                .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
@@ -82,6 +90,10 @@ let package = Package(
         .testTarget(
             name: "SwitchyardTrafficTests",
             dependencies: ["SwitchyardTraffic"]
+        ),
+        .testTarget(
+            name: "SwitchyardStatsTests",
+            dependencies: ["SwitchyardStats", "SwitchyardTraffic"]
         ),
         .testTarget(
             name: "SwitchyardBalancingTests",

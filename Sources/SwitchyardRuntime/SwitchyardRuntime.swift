@@ -1,3 +1,4 @@
+import Atomics
 import Logging
 import NIOCore
 import NIOPosix
@@ -17,14 +18,20 @@ import SwitchyardTraffic
 public final class SwitchyardRuntime: Sendable {
     public let config: SwitchyardConfig
     private let group: MultiThreadedEventLoopGroup
-    private let listeners: [ProxyListener]
-    private let pools: [String: UpstreamPool]
+    let listeners: [ProxyListener]
+    let pools: [String: UpstreamPool]
+    /// Prometheus metrics and `/stats` windows of all listeners and pools.
+    public let metrics: TrafficMetrics
     private let logger: Logger
     private let shutdownGracePeriod: Duration
     /// Tasks re-reading listeners' certificate files, and ending pools' ejections and open circuits on time.
     private let repeatedTasks: [RepeatedTask]
-    /// The active health checks of the pools that have them, started once the listeners are bound.
-    private let healthCheckers: [PoolHealthChecker]
+    /// The active health checks of the pools that have them, by pool name; started once the listeners are bound.
+    let healthCheckers: [String: PoolHealthChecker]
+    /// When the runtime was made: wall-clock seconds since the epoch, and a monotonic reading for uptime.
+    let startedAt = (wallClock: time(nil), monotonic: NIODeadline.now())
+    /// Set once `shutdown()` begins; readiness turns false.
+    let isShuttingDown = ManagedAtomic(false)
 
     /// Builds pools and listeners (nothing is bound yet). Throws, with the event loops already stopped, when a
     /// pool or a listener's TLS files cannot be set up.
@@ -35,11 +42,15 @@ public final class SwitchyardRuntime: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         self.group = group
         self.shutdownGracePeriod = config.listeners.map(\.timeouts.shutdown).max() ?? .seconds(30)
+        let metrics = TrafficMetrics()
+        self.metrics = metrics
         do {
             let eventLoops = Array(group.makeIterator())
             var pools: [String: UpstreamPool] = [:]
             for pool in config.pools {
-                pools[pool.name] = try Self.makePool(pool, eventLoops: eventLoops, logger: logger)
+                pools[pool.name] = try Self.makePool(
+                    pool, eventLoops: eventLoops, metrics: metrics.pool(pool.name, targetIDs: pool.targets.map(\.id)),
+                    logger: logger)
             }
             self.pools = pools
             let tlsSources = try config.listeners.map { listener in
@@ -48,18 +59,22 @@ public final class SwitchyardRuntime: Sendable {
             self.listeners = zip(config.listeners, tlsSources).map { listener, tls in
                 ProxyListener(
                     settings: listener,
-                    proxySettings: Self.proxySettings(for: listener, pools: pools, tls: tls, logger: logger),
+                    proxySettings: Self.proxySettings(
+                        for: listener, pools: pools, tls: tls, metrics: metrics.listener(listener.name), logger: logger),
                     logger: logger
                 )
             }
-            self.healthCheckers = config.pools.compactMap { settings in
-                settings.resilience.healthCheck.map {
-                    PoolHealthChecker(
-                        pool: pools[settings.name]!,
-                        check: $0.healthCheck(initialState: settings.resilience.initialState),
-                        eventLoops: eventLoops)
-                }
-            }
+            self.healthCheckers = Dictionary(
+                config.pools.compactMap { settings in
+                    settings.resilience.healthCheck.map {
+                        let checker = PoolHealthChecker(
+                            pool: pools[settings.name]!,
+                            check: $0.healthCheck(initialState: settings.resilience.initialState),
+                            eventLoops: eventLoops)
+                        return (settings.name, checker)
+                    }
+                },
+                uniquingKeysWith: { first, _ in first })
             let guardSweeps = pools.values.compactMap { pool in
                 pool.balancer.guards.map { guards in
                     eventLoops[0].scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
@@ -95,6 +110,7 @@ public final class SwitchyardRuntime: Sendable {
         for listener: ListenerSettings,
         pools: [String: UpstreamPool],
         tls: TLSContextSource?,
+        metrics: ListenerMetrics,
         logger: Logger
     ) -> ProxyListenerSettings {
         switch listener.mode {
@@ -110,6 +126,7 @@ public final class SwitchyardRuntime: Sendable {
                 addVia: listener.addVia,
                 addXForwardedFor: listener.addXForwardedFor,
                 rateLimits: listener.rateLimits.requestRateLimits(clock: SystemClock()),
+                metrics: metrics,
                 logger: logger
             )
         case .reverse:
@@ -135,12 +152,15 @@ public final class SwitchyardRuntime: Sendable {
                 headerReadTimeout: TimeAmount(listener.timeouts.headerRead),
                 maxHeaderBytes: listener.maxHeaderBytes,
                 rateLimits: listener.rateLimits.requestRateLimits(clock: SystemClock()),
+                metrics: metrics,
                 logger: logger
             )
         }
     }
 
-    private static func makePool(_ pool: PoolSettings, eventLoops: [any EventLoop], logger: Logger) throws -> UpstreamPool {
+    private static func makePool(
+        _ pool: PoolSettings, eventLoops: [any EventLoop], metrics: PoolMetrics, logger: Logger
+    ) throws -> UpstreamPool {
         let options = pool.policyOptions
         let clock = SystemClock()
         let onAllUnhealthy: AllUnhealthyAction =
@@ -206,6 +226,7 @@ public final class SwitchyardRuntime: Sendable {
             idleTimeout: TimeAmount(pool.keepAlive.idleTimeout),
             requestLimits: pool.resilience.rateLimits.requestRateLimits(clock: clock),
             waitQueue: pool.resilience.waitQueue,
+            metrics: metrics,
             logger: logger
         )
     }
@@ -216,7 +237,7 @@ public final class SwitchyardRuntime: Sendable {
             for listener in listeners {
                 try await listener.bind(on: group)
             }
-            for checker in healthCheckers { checker.start() }
+            for checker in healthCheckers.values { checker.start() }
         } catch {
             await shutdown()
             throw error
@@ -236,6 +257,7 @@ public final class SwitchyardRuntime: Sendable {
     /// Stops accepting, waits for open connections to finish (at most the shutdown grace period), then closes
     /// whatever remains and stops the event loops.
     public func shutdown() async {
+        isShuttingDown.store(true, ordering: .relaxed)
         let loop = group.next()
         let drained = EventLoopFuture.andAllComplete(listeners.map { $0.quiesce(on: loop) }, on: loop)
         let grace = TimeAmount(shutdownGracePeriod)
@@ -249,7 +271,7 @@ public final class SwitchyardRuntime: Sendable {
             logger.warning("shutdown grace period over: closing remaining connections", metadata: ["grace": "\(shutdownGracePeriod)"])
         }
         for task in repeatedTasks { task.cancel() }
-        for checker in healthCheckers { checker.stop() }
+        for checker in healthCheckers.values { checker.stop() }
         try? await group.shutdownGracefully()
         logger.info("stopped")
     }

@@ -63,6 +63,7 @@ extension HTTPProxyHandler {
 
     private func handOver(to upstream: any Channel, _ attempt: TunnelAttempt) throws {
         attempt.lease.report(.connected)
+        settings.metrics?.tunnels.increment()
         let established = HTTPResponseStatus.custom(code: 200, reasonPhrase: "Connection Established")
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: attempt.head.version, status: established))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
@@ -136,6 +137,7 @@ extension HTTPProxyHandler {
         down: Int,
         error: String?
     ) {
+        record(method: "CONNECT", status: status, start: attempt.start, bytesIn: up, bytesOut: down, lease: attempt.lease)
         AccessRecord(
             listener: settings.listenerName,
             client: client,

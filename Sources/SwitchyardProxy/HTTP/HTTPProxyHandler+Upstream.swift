@@ -17,6 +17,7 @@ extension HTTPProxyHandler: UpstreamExchangeDelegate {
         case .head(let head) where head.status == .switchingProtocols && exchange.request.isUpgrade:
             exchange.responseTimer?.cancel()
             exchange.request.lease.report(.response(status: 101, retryAfter: nil))
+            settings.metrics?.tunnels.increment()
             exchange.responseStatus = head.status
             var response = HTTPResponseHead(version: clientVersion, status: head.status, headers: head.headers)
             HopByHopHeaders.strip(&response.headers)

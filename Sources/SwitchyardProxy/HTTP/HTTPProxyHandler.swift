@@ -37,6 +37,8 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var context: ChannelHandlerContext!
     var pendingRead = false
     var username: String?
+    /// Whether the current request counts in the process's in-flight requests.
+    var inFlight = false
 
     init(settings: ProxyListenerSettings, headTimeout: RequestHeadTimeoutHandler) {
         self.settings = settings
@@ -157,13 +159,19 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func handleHead(_ head: HTTPRequestHead) {
         headTimeout.requestHeadReceived()
+        if let metrics = settings.metrics {
+            metrics.traffic.stats.requestStarted()
+            inFlight = true
+        }
         if let authenticator = settings.authenticator {
             switch authenticator.check(head.headers["proxy-authorization"]) {
             case .authenticated(let user):
                 username = user
             case .missing:
+                settings.metrics?.authFailures.increment()
                 return reject(head, .proxyAuthenticationRequired, "proxy authentication required")
             case .rejected:
+                settings.metrics?.authFailures.increment()
                 return reject(head, .proxyAuthenticationRequired, "proxy credentials rejected")
             }
         }
@@ -393,6 +401,18 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         _ message: String,
         version: HTTPVersion = .http1_1
     ) {
+        if let metrics = settings.metrics {
+            switch status {
+            case .tooManyRequests:
+                metrics.rateLimited.increment()
+                metrics.traffic.limitRejected("rate_limit")
+            case .overloaded: metrics.traffic.limitRejected("queue")
+            case .serviceUnavailable: metrics.traffic.limitRejected("no_target")
+            default: break
+            }
+            metrics.recordRequest(method: method, status: status.status.code, duration: .zero, bytesIn: 0, bytesOut: 0)
+            finishInFlight()
+        }
         AccessRecord(
             listener: settings.listenerName,
             client: context.channel.remoteAddress,
@@ -419,6 +439,9 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func log(_ exchange: HTTPExchange, status: UInt, error: String?) {
+        record(
+            method: exchange.clientHead.method.rawValue, status: status, start: exchange.start,
+            bytesIn: exchange.requestBytes, bytesOut: exchange.responseBytes, lease: exchange.request.lease)
         AccessRecord(
             listener: settings.listenerName,
             client: context.channel.remoteAddress,
@@ -433,5 +456,27 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             requestID: exchange.requestID,
             error: error
         ).emit(to: settings.logger)
+    }
+}
+
+extension HTTPProxyHandler {
+    /// Counts a finished request or tunnel in the listener's metrics and the windows of the process, its pool and
+    /// its target.
+    func record(method: String, status: UInt, start: NIODeadline, bytesIn: Int, bytesOut: Int, lease: TargetLease) {
+        let duration = Duration.nanoseconds((NIODeadline.now() - start).nanoseconds)
+        settings.metrics?.recordRequest(
+            method: method, status: status, duration: duration, bytesIn: bytesIn, bytesOut: bytesOut)
+        let succeeded = status < 500
+        lease.pool.metrics?.stats.record(latency: duration, succeeded: succeeded, bytesIn: bytesIn, bytesOut: bytesOut)
+        lease.metrics?.stats.record(latency: duration, succeeded: succeeded, bytesIn: bytesIn, bytesOut: bytesOut)
+        finishInFlight()
+    }
+
+    /// Takes the current request out of the in-flight count, once.
+    func finishInFlight() {
+        if inFlight {
+            inFlight = false
+            settings.metrics?.traffic.stats.requestFinished()
+        }
     }
 }

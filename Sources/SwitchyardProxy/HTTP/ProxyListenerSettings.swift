@@ -16,6 +16,8 @@ public final class ProxyListenerSettings: Sendable {
     let maxHeaderBytes: Int
     /// TLS for the listener's connections; nil serves plain HTTP.
     let tls: TLSContextSource?
+    /// Where finished requests are counted; nil counts nothing.
+    public let metrics: ListenerMetrics?
     let logger: Logger
 
     init(
@@ -28,6 +30,7 @@ public final class ProxyListenerSettings: Sendable {
         maxHeaderBytes: Int,
         assignsRequestIDs: Bool,
         tls: TLSContextSource? = nil,
+        metrics: ListenerMetrics?,
         logger: Logger
     ) {
         self.listenerName = listenerName
@@ -39,6 +42,7 @@ public final class ProxyListenerSettings: Sendable {
         self.idleTimeout = idleTimeout
         self.headerReadTimeout = headerReadTimeout
         self.maxHeaderBytes = maxHeaderBytes
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -54,6 +58,7 @@ public final class ProxyListenerSettings: Sendable {
         addVia: Bool,
         addXForwardedFor: Bool,
         rateLimits: RequestRateLimits? = nil,
+        metrics: ListenerMetrics? = nil,
         logger: Logger
     ) -> ProxyListenerSettings {
         ProxyListenerSettings(
@@ -71,6 +76,7 @@ public final class ProxyListenerSettings: Sendable {
             headerReadTimeout: headerReadTimeout,
             maxHeaderBytes: maxHeaderBytes,
             assignsRequestIDs: false,
+            metrics: metrics,
             logger: logger
         )
     }
@@ -85,6 +91,7 @@ public final class ProxyListenerSettings: Sendable {
         headerReadTimeout: TimeAmount,
         maxHeaderBytes: Int,
         rateLimits: RequestRateLimits? = nil,
+        metrics: ListenerMetrics? = nil,
         logger: Logger
     ) -> ProxyListenerSettings {
         ProxyListenerSettings(
@@ -102,6 +109,7 @@ public final class ProxyListenerSettings: Sendable {
             maxHeaderBytes: maxHeaderBytes,
             assignsRequestIDs: true,
             tls: tls,
+            metrics: metrics,
             logger: logger
         )
     }

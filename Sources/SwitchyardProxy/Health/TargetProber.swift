@@ -63,6 +63,9 @@ final class TargetProber: Sendable {
                 case .success(let verdict): verdict
                 case .failure(let error): (false, Self.describe(error, after: NIODeadline.now() - started))
                 }
+            let elapsed = NIODeadline.now() - started
+            self.pool.metrics?.targets[self.target.id]?.healthChecked(
+                passed: passed, duration: .nanoseconds(elapsed.nanoseconds))
             self.record(passed: passed, reason: reason)
             let spacing = Double(self.check.interval.nanoseconds) * Double.random(in: 0.9...1.1)
             self.schedule(in: .nanoseconds(Int64(spacing)))

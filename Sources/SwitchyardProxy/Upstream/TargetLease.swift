@@ -10,7 +10,9 @@ final class TargetLease {
     let route: UpstreamRoute
     /// The normalised destination key the target was picked for.
     let host: String
-    private let pool: UpstreamPool
+    let pool: UpstreamPool
+    /// The target's metrics and windows, when the pool counts.
+    let metrics: TargetMetrics?
     private let start = NIODeadline.now()
     private var reported = false
     private var held = true
@@ -20,6 +22,10 @@ final class TargetLease {
         self.route = route
         self.host = host
         self.pool = pool
+        self.metrics = pool.metrics?.targets[target.id]
+        metrics?.selections.increment()
+        metrics?.stats.requestStarted()
+        pool.metrics?.stats.requestStarted()
     }
 
     /// Reports what the target answered (or how it failed) now, timed from the pick; later calls do nothing.
@@ -28,6 +34,7 @@ final class TargetLease {
         reported = true
         let latency = Duration.nanoseconds((NIODeadline.now() - start).nanoseconds)
         pool.balancer.report(target, outcome: result.isSuccess ? .success(latency: latency) : .failure(latency: latency))
+        if let kind = result.errorKind { metrics?.upstreamError(kind) }
         if let guards = pool.balancer.guards {
             pool.log(guards.record(result, for: target, host: host))
         }
@@ -39,6 +46,21 @@ final class TargetLease {
         held = false
         if !reported { pool.balancer.guards?.abandon(target) }
         target.connections.release()
+        metrics?.stats.requestFinished()
+        pool.metrics?.stats.requestFinished()
         pool.waitQueue?.wakeNext()
+    }
+}
+
+extension PoolGuards.RequestResult {
+    /// The `kind` label of `switchyard_upstream_errors_total`; nil for a success.
+    var errorKind: String? {
+        switch self {
+        case .response(let status, _): status >= 500 ? "server_error" : nil
+        case .connected: nil
+        case .connectFailed: "connect_failed"
+        case .reset: "reset"
+        case .timedOut: "timeout"
+        }
     }
 }

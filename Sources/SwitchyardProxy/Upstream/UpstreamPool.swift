@@ -18,6 +18,8 @@ public final class UpstreamPool: Sendable {
     public let requestLimits: RequestRateLimits?
     /// Where requests wait when every target is at its connection limit; nil fails them at once.
     public let waitQueue: ConnectionWaitQueue?
+    /// The pool's and its targets' metrics and windows; nil counts nothing.
+    public let metrics: PoolMetrics?
     /// Where guard events and the `onAllUnhealthy` decisions are logged.
     let logger: Logger
     /// Whether the last pick found no healthy target, so each change of that is logged once.
@@ -41,11 +43,13 @@ public final class UpstreamPool: Sendable {
         idleTimeout: TimeAmount,
         requestLimits: RequestRateLimits? = nil,
         waitQueue: ConnectionWaitQueue? = nil,
+        metrics: PoolMetrics? = nil,
         logger: Logger = Logger(label: "switchyard")
     ) throws {
         self.name = name
         self.requestLimits = requestLimits
         self.waitQueue = waitQueue
+        self.metrics = metrics
         self.logger = logger
         self.balancer = balancer
         self.hashKey = hashKey

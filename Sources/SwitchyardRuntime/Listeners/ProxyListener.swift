@@ -10,10 +10,11 @@ import SwitchyardTraffic
 /// One bound proxy listener (any mode): accepts connections up to its limit and stops gracefully.
 final class ProxyListener: Sendable {
     let name: String
-    private let mode: ListenerMode
+    let mode: ListenerMode
     private let listen: ListenAddress
     private let proxySettings: ProxyListenerSettings
-    private let connections: ConnectionLimiter
+    /// The listener's open client connections, against `max_connections`.
+    let connections: ConnectionLimiter
     private let logger: Logger
     private let state = Mutex<(channel: (any Channel)?, quiescing: ServerQuiescingHelper?)>((nil, nil))
 
@@ -25,6 +26,9 @@ final class ProxyListener: Sendable {
         self.connections = ConnectionLimiter(limit: settings.maxConnections)
         self.logger = logger
     }
+
+    /// Where the listener's requests are counted.
+    var metrics: ListenerMetrics? { proxySettings.metrics }
 
     /// The address actually bound (with the real port when the config asked for port 0).
     var localAddress: SocketAddress? {
@@ -50,6 +54,7 @@ final class ProxyListener: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard ListenerAdmission.admit(channel, limiter: connections, listener: name, logger: logger) else {
+                        proxySettings.metrics?.traffic.limitRejected("listener_connections")
                         return
                     }
                     try ProxyPipeline.configure(channel, settings: proxySettings)

@@ -1,0 +1,202 @@
+import Prometheus
+import SwitchyardStats
+import SwitchyardTraffic
+
+/// The Prometheus metrics and `/stats` windows of one running Switchyard, shared by its listeners and pools.
+///
+/// Metrics are made once per label set and cached, so the data path only increments atomics (plus one short lock to
+/// find a request counter by method and status). Gauges that mirror live state (connections, health, circuits) are
+/// set by whoever renders the metrics, from that state. No label takes unbounded values: methods outside the
+/// standard set count as `OTHER`, statuses are the three-digit codes the proxy sends.
+///
+/// Thread-safety: all members may be used from any thread at the same time.
+public final class TrafficMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    /// The whole process's request windows.
+    public let stats: RequestStats
+    private let limitRejections: LockedValue<[String: Counter]>
+    private let reloads: LockedValue<[Bool: Counter]>
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), clock: any MonotonicClock = SystemClock()) {
+        self.registry = registry
+        self.stats = RequestStats(clock: clock)
+        self.limitRejections = LockedValue([:])
+        self.reloads = LockedValue([:])
+    }
+
+    /// Counts a request or connection refused by a limit: `listener_connections`, `rate_limit`, `queue`,
+    /// `no_target`.
+    public func limitRejected(_ kind: String) {
+        limitRejections.withLock { counters in
+            if counters[kind] == nil {
+                counters[kind] = registry.makeCounter(descriptor: .switchyard("limit_rejections", unit: "total", help: "Requests and connections refused by a limit, by kind."), labels: [("kind", kind)])
+            }
+            return counters[kind]!
+        }.increment()
+    }
+
+    /// Counts a configuration reload.
+    public func configReloaded(succeeded: Bool) {
+        reloads.withLock { counters in
+            if counters[succeeded] == nil {
+                counters[succeeded] = registry.makeCounter(descriptor: .switchyard("config_reloads", unit: "total", help: "Configuration reloads, by result."), labels: [("result", succeeded ? "success" : "failure")])
+            }
+            return counters[succeeded]!
+        }.increment()
+    }
+
+    /// The metrics of the listener named `name`.
+    public func listener(_ name: String) -> ListenerMetrics {
+        ListenerMetrics(name: name, traffic: self)
+    }
+
+    /// The metrics of the pool named `name` with targets `targetIDs`.
+    public func pool(_ name: String, targetIDs: [String]) -> PoolMetrics {
+        PoolMetrics(name: name, targetIDs: targetIDs, traffic: self)
+    }
+
+    /// The Prometheus text exposition of every metric.
+    public func render() -> String {
+        var bytes: [UInt8] = []
+        registry.emit(into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// The metrics of one listener.
+///
+/// Thread-safety: all members may be used from any thread at the same time.
+public final class ListenerMetrics: Sendable {
+    private struct RequestKey: Hashable, Sendable {
+        var method: String
+        var status: UInt
+    }
+
+    private static let knownMethods: Set<String> = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE",
+    ]
+
+    public let name: String
+    public let traffic: TrafficMetrics
+    /// Set from the listener's connection count when metrics are rendered.
+    public let activeConnections: Gauge
+    let tunnels: Counter
+    let rateLimited: Counter
+    let authFailures: Counter
+    let bytesIn: Counter
+    let bytesOut: Counter
+    let duration: DurationHistogram
+    private let requests = LockedValue<[RequestKey: Counter]>([:])
+
+    init(name: String, traffic: TrafficMetrics) {
+        self.name = name
+        self.traffic = traffic
+        let registry = traffic.registry
+        let labels = [("listener", name)]
+        activeConnections = registry.makeGauge(descriptor: .switchyard("active_connections", unit: "", help: "Client connections open now."), labels: labels)
+        tunnels = registry.makeCounter(descriptor: .switchyard("tunnels", unit: "total", help: "CONNECT tunnels and WebSocket upgrades opened."), labels: labels)
+        rateLimited = registry.makeCounter(descriptor: .switchyard("rate_limited", unit: "total", help: "Requests answered 429 by a rate limit."), labels: labels)
+        authFailures = registry.makeCounter(descriptor: .switchyard("auth_failures", unit: "total", help: "Requests with missing or wrong credentials."), labels: labels)
+        bytesIn = registry.makeCounter(descriptor: .switchyard("bytes", unit: "total", help: "Body bytes relayed, in from clients and out to them."), labels: labels + [("direction", "in")])
+        bytesOut = registry.makeCounter(descriptor: .switchyard("bytes", unit: "total", help: "Body bytes relayed, in from clients and out to them."), labels: labels + [("direction", "out")])
+        duration = registry.makeDurationHistogram(
+            descriptor: .switchyard("request_duration", unit: "seconds", help: "Time from a request's head to its last response byte (tunnels: their whole life)."), labels: labels,
+            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                      .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5),
+                      .seconds(5), .seconds(10), .seconds(30)])
+    }
+
+    /// Counts one finished request or tunnel.
+    func recordRequest(method: String, status: UInt, duration: Duration, bytesIn: Int, bytesOut: Int) {
+        let key = RequestKey(method: Self.knownMethods.contains(method) ? method : "OTHER", status: status)
+        requests.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = traffic.registry.makeCounter(
+                descriptor: .switchyard(
+                    "requests", unit: "total",
+                    help: "Requests and tunnels finished, by method and the status the client got."),
+                labels: [("listener", name), ("method", key.method), ("status", String(status))])
+            counters[key] = counter
+            return counter
+        }.increment()
+        self.duration.record(duration)
+        if bytesIn > 0 { self.bytesIn.increment(by: Int64(bytesIn)) }
+        if bytesOut > 0 { self.bytesOut.increment(by: Int64(bytesOut)) }
+        traffic.stats.record(latency: duration, succeeded: status < 500, bytesIn: bytesIn, bytesOut: bytesOut)
+    }
+}
+
+/// The metrics and windows of one pool and its targets.
+///
+/// Thread-safety: all members may be used from any thread at the same time.
+public final class PoolMetrics: Sendable {
+    public let name: String
+    public let stats: RequestStats
+    public let targets: [String: TargetMetrics]
+
+    init(name: String, targetIDs: [String], traffic: TrafficMetrics) {
+        self.name = name
+        self.stats = RequestStats()
+        self.targets = Dictionary(
+            targetIDs.map { ($0, TargetMetrics(pool: name, target: $0, registry: traffic.registry)) },
+            uniquingKeysWith: { first, _ in first })
+    }
+}
+
+/// The metrics and windows of one target.
+///
+/// Thread-safety: all members may be used from any thread at the same time.
+public final class TargetMetrics: Sendable {
+    public let stats = RequestStats()
+    let selections: Counter
+    /// Set from the target's live state when metrics are rendered.
+    public let activeConnections: Gauge
+    public let healthy: Gauge
+    /// 0 closed, 1 half-open, 2 open.
+    public let circuitState: Gauge
+    let checksPassed: Counter
+    let checksFailed: Counter
+    let checkDuration: DurationHistogram
+    private let errors: LockedValue<[String: Counter]>
+    private let labels: [(String, String)]
+    private let registry: PrometheusCollectorRegistry
+
+    init(pool: String, target: String, registry: PrometheusCollectorRegistry) {
+        let labels = [("pool", pool), ("target", target)]
+        self.labels = labels
+        self.registry = registry
+        self.errors = LockedValue([:])
+        selections = registry.makeCounter(descriptor: .switchyard("balancer_selections", unit: "total", help: "Times the balancer picked the target."), labels: labels)
+        activeConnections = registry.makeGauge(descriptor: .switchyard("target_active_connections", unit: "", help: "Requests and tunnels open through the target now."), labels: labels)
+        healthy = registry.makeGauge(descriptor: .switchyard("target_healthy", unit: "", help: "1 when the target is in rotation by health (checks, ejection, circuit), else 0."), labels: labels)
+        circuitState = registry.makeGauge(descriptor: .switchyard("circuit_state", unit: "", help: "Circuit breaker: 0 closed, 1 half-open, 2 open."), labels: labels)
+        checksPassed = registry.makeCounter(descriptor: .switchyard("health_checks", unit: "total", help: "Active health checks, by result."), labels: labels + [("result", "passed")])
+        checksFailed = registry.makeCounter(descriptor: .switchyard("health_checks", unit: "total", help: "Active health checks, by result."), labels: labels + [("result", "failed")])
+        checkDuration = registry.makeDurationHistogram(
+            descriptor: .switchyard("health_check_duration", unit: "seconds", help: "Time an active health check took."), labels: labels,
+            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500),
+                      .seconds(1), .seconds(5), .seconds(10)])
+    }
+
+    /// Counts an upstream failure of `kind` (`connect_failed`, `reset`, `timeout`, `server_error`).
+    func upstreamError(_ kind: String) {
+        errors.withLock { counters in
+            if counters[kind] == nil {
+                counters[kind] = registry.makeCounter(descriptor: .switchyard("upstream_errors", unit: "total", help: "Failures of requests and tunnels through the target, by kind."), labels: labels + [("kind", kind)])
+            }
+            return counters[kind]!
+        }.increment()
+    }
+
+    func healthChecked(passed: Bool, duration: Duration) {
+        (passed ? checksPassed : checksFailed).increment()
+        checkDuration.record(duration)
+    }
+}
+
+extension MetricNameDescriptor {
+    /// A metric named `switchyard_<name>_<unit>` with its help text.
+    static func switchyard(_ name: String, unit: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "switchyard", metricName: name, unitName: unit, helpText: help)
+    }
+}
