@@ -1,11 +1,25 @@
-/// The admin HTTP endpoint (health, metrics, stats).
+/// The admin HTTP endpoint: health, readiness, metrics, stats, the admin API and the dashboard.
 public struct AdminSettings: Sendable, Equatable {
     public var listen: ListenAddress
+    /// Keys that may read stats and read or change pools and config (`Authorization: Bearer` or `X-API-Key`).
+    public var apiKeys: [String]
+    /// Keys that may also manage keys. With no key of either kind, every admin endpoint is open.
+    public var adminKeys: [String]
+    /// Write configuration changes made through the API back to the config file.
+    public var persist: Bool
 
-    public init(listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 9090)) {
+    public init(
+        listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 9090),
+        apiKeys: [String] = [],
+        adminKeys: [String] = [],
+        persist: Bool = false
+    ) {
         self.listen = listen
+        self.apiKeys = apiKeys
+        self.adminKeys = adminKeys
+        self.persist = persist
     }
 
-    /// Listening on 127.0.0.1:9090.
+    /// Listening on 127.0.0.1:9090, no keys, nothing persisted.
     public static let `default` = AdminSettings()
 }

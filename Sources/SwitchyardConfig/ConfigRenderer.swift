@@ -24,6 +24,11 @@ struct ConfigRenderer {
         add(1, "format: \(config.log.format.rawValue)")
         add(0, "admin:")
         add(1, "listen: \(DoubleQuoted.string(config.admin.listen.description))")
+        for (name, keys) in [("api_keys", config.admin.apiKeys), ("admin_keys", config.admin.adminKeys)] where !keys.isEmpty {
+            add(1, "\(name):")
+            for key in keys { add(2, "- \(DoubleQuoted.string(redactingSecrets ? "<redacted>" : key))") }
+        }
+        add(1, "persist: \(config.admin.persist)")
         add(0, "workers: \(config.workers)")
         add(0, config.listeners.isEmpty ? "listeners: []" : "listeners:")
         for listener in config.listeners { write(listener) }

@@ -38,6 +38,11 @@ struct ConfigValidator {
             }
             check(listener, at: path, pools: config.pools)
         }
+        for (name, keys) in [("api_keys", config.admin.apiKeys), ("admin_keys", config.admin.adminKeys)] {
+            for (index, key) in keys.enumerated() where key.count < 16 {
+                report("keys must be at least 16 characters, got \(key.count)", at: "admin.\(name)[\(index)]")
+            }
+        }
         if let owner = addressOwners[config.admin.listen] {
             report("\(config.admin.listen) is already used by listener \"\(owner)\"", at: "admin.listen")
         }

@@ -49,6 +49,16 @@ final class YAMLNodeReader {
         }
     }
 
+    /// A list element read as a string; "" (reported) when it is not one.
+    func string(_ node: Node, at path: String) -> String {
+        do {
+            return try YAMLScalar.string(node)
+        } catch {
+            report(error.message, at: path)
+            return ""
+        }
+    }
+
     /// A node as an error message shows it: a scalar's text, or its kind.
     static func describe(_ node: Node) -> String {
         switch node {

@@ -167,3 +167,31 @@ import Testing
         #expect(listener.map(\.message) == ["unknown key \"rate_limit\"; did you mean \"rate_limits\"?"])
     }
 }
+
+struct AdminSettingsTests {
+    @Test func keysAreReadValidatedAndRedacted() throws {
+        func document(adminKey: String) -> String {
+            """
+            admin: { listen: "127.0.0.1:0", api_keys: ["reader-key-0123456789"], admin_keys: ["\(adminKey)"], persist: true }
+            listeners: [ { name: p, mode: forward, listen: "127.0.0.1:0", pool: out } ]
+            pools: { out: { targets: [ {} ] } }
+            """
+        }
+        let yaml = document(adminKey: "short")
+        #expect(throws: ConfigErrors.self) { try ConfigLoader.parse(yaml: yaml, file: nil) }
+        do {
+            _ = try ConfigLoader.parse(yaml: yaml, file: nil)
+        } catch {
+            #expect("\(error)".contains("admin.admin_keys[0]"))
+            #expect(!"\(error)".contains("short"), "a key never appears in an error")
+        }
+        let valid = document(adminKey: "admin-key-0123456789")
+        let config = try ConfigLoader.parse(yaml: valid, file: nil)
+        #expect(config.admin.apiKeys == ["reader-key-0123456789"])
+        #expect(config.admin.adminKeys == ["admin-key-0123456789"])
+        #expect(config.admin.persist)
+        let shown = ConfigRenderer.render(config, redactingSecrets: true)
+        #expect(!shown.contains("reader-key-0123456789") && shown.contains("<redacted>"))
+        #expect(try ConfigLoader.parse(yaml: ConfigRenderer.render(config, redactingSecrets: false), file: nil) == config)
+    }
+}
