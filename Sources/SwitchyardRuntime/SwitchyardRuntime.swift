@@ -16,18 +16,19 @@ import SwitchyardTraffic
 /// stops accepting, lets in-flight requests and tunnels finish within the listeners' `timeouts.shutdown`,
 /// then closes what is left. `run()` does both around the process's SIGTERM/SIGINT.
 public final class SwitchyardRuntime: Sendable {
-    public let config: SwitchyardConfig
     private let group: MultiThreadedEventLoopGroup
     let listeners: [ProxyListener]
-    let pools: [String: UpstreamPool]
+    /// The pools, health checks and listener settings in force; replaced whole by `reload(_:)`.
+    private let generation: Mutex<RuntimeGeneration>
+    private let tlsSources: [TLSContextSource?]
     /// Prometheus metrics and `/stats` windows of all listeners and pools.
     public let metrics: TrafficMetrics
     private let logger: Logger
     private let shutdownGracePeriod: Duration
-    /// Tasks re-reading listeners' certificate files, and ending pools' ejections and open circuits on time.
-    private let repeatedTasks: [RepeatedTask]
-    /// The active health checks of the pools that have them, by pool name; started once the listeners are bound.
-    let healthCheckers: [String: PoolHealthChecker]
+    /// Tasks re-reading listeners' certificate files.
+    private let tlsWatchers: [RepeatedTask]
+    /// Set once the listeners are bound: a reloaded generation starts its health checks at once.
+    private let hasStarted = ManagedAtomic(false)
     /// When the runtime was made: wall-clock seconds since the epoch, and a monotonic reading for uptime.
     let startedAt = (wallClock: time(nil), monotonic: NIODeadline.now())
     /// Set once `shutdown()` begins; readiness turns false.
@@ -36,7 +37,6 @@ public final class SwitchyardRuntime: Sendable {
     /// Builds pools and listeners (nothing is bound yet). Throws, with the event loops already stopped, when a
     /// pool or a listener's TLS files cannot be set up.
     public init(config: SwitchyardConfig, logger: Logger) throws {
-        self.config = config
         self.logger = logger
         let threads = config.workers > 0 ? config.workers : System.coreCount
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
@@ -46,47 +46,70 @@ public final class SwitchyardRuntime: Sendable {
         self.metrics = metrics
         do {
             let eventLoops = Array(group.makeIterator())
-            var pools: [String: UpstreamPool] = [:]
-            for pool in config.pools {
-                pools[pool.name] = try Self.makePool(
-                    pool, eventLoops: eventLoops, metrics: metrics.pool(pool.name, targetIDs: pool.targets.map(\.id)),
-                    logger: logger)
-            }
-            self.pools = pools
             let tlsSources = try config.listeners.map { listener in
                 try listener.tls.map { try Self.tlsSource($0, listener: listener.name, logger: logger) }
             }
-            self.listeners = zip(config.listeners, tlsSources).map { listener, tls in
-                ProxyListener(
-                    settings: listener,
-                    proxySettings: Self.proxySettings(
-                        for: listener, pools: pools, tls: tls, metrics: metrics.listener(listener.name), logger: logger),
-                    logger: logger
-                )
+            let generation = try RuntimeGeneration(
+                config: config, previous: nil, eventLoops: eventLoops, tlsSources: tlsSources, metrics: metrics,
+                logger: logger)
+            self.listeners = config.listeners.enumerated().map { index, listener in
+                ProxyListener(settings: listener, proxySettings: generation.listenerSettings[index], logger: logger)
             }
-            self.healthCheckers = Dictionary(
-                config.pools.compactMap { settings in
-                    settings.resilience.healthCheck.map {
-                        let checker = PoolHealthChecker(
-                            pool: pools[settings.name]!,
-                            check: $0.healthCheck(initialState: settings.resilience.initialState),
-                            eventLoops: eventLoops)
-                        return (settings.name, checker)
-                    }
-                },
-                uniquingKeysWith: { first, _ in first })
-            let guardSweeps = pools.values.compactMap { pool in
-                pool.balancer.guards.map { guards in
-                    eventLoops[0].scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
-                        pool.log(guards.sweep())
-                    }
-                }
-            }
-            self.repeatedTasks = tlsSources.compactMap { $0?.watch(every: .seconds(1), on: eventLoops[0]) } + guardSweeps
+            self.tlsSources = tlsSources
+            self.generation = Mutex(generation)
+            self.tlsWatchers = tlsSources.compactMap { $0?.watch(every: .seconds(1), on: eventLoops[0]) }
         } catch {
             group.shutdownGracefully { _ in }
             throw error
         }
+    }
+
+    /// The configuration in force (the last one applied).
+    public var config: SwitchyardConfig {
+        generation.withLock { $0.config }
+    }
+
+    /// The pools in force, by name.
+    var pools: [String: UpstreamPool] {
+        generation.withLock { $0.pools }
+    }
+
+    /// The active health checks in force, by pool name.
+    var healthCheckers: [String: PoolHealthChecker] {
+        generation.withLock { $0.healthCheckers }
+    }
+
+    /// Applies `config` without a restart: pools, targets, limits and listener settings are rebuilt and take new
+    /// connections at once, while open connections finish on what they started with. Targets that stay (same pool,
+    /// same id) keep their health, drain and enable state. Listeners themselves (names, modes, addresses, TLS files)
+    /// and `workers` need a restart.
+    /// - Throws: `ReloadError` naming what cannot change live; the old config keeps running.
+    public func reload(_ config: SwitchyardConfig) throws {
+        let current = self.config
+        guard config.workers == current.workers else {
+            metrics.configReloaded(succeeded: false)
+            throw ReloadError("workers cannot change without a restart")
+        }
+        guard current.listeners.map(\.restartIdentity) == config.listeners.map(\.restartIdentity) else {
+            metrics.configReloaded(succeeded: false)
+            throw ReloadError("listeners (names, modes, addresses, TLS files) cannot change without a restart")
+        }
+        let previous = generation.withLock { $0 }
+        let next: RuntimeGeneration
+        do {
+            next = try RuntimeGeneration(
+                config: config, previous: previous, eventLoops: Array(group.makeIterator()), tlsSources: tlsSources,
+                metrics: metrics, logger: logger)
+        } catch {
+            metrics.configReloaded(succeeded: false)
+            throw ReloadError("\(error)")
+        }
+        generation.withLock { $0 = next }
+        for (listener, settings) in zip(listeners, next.listenerSettings) { listener.use(settings) }
+        previous.stop()
+        if hasStarted.load(ordering: .relaxed) { next.start() }
+        metrics.configReloaded(succeeded: true)
+        logger.notice("configuration reloaded", metadata: ["pools": "\(config.pools.count)"])
     }
 
     private static func tlsSource(_ tls: ListenerTLSSettings, listener: String, logger: Logger) throws -> TLSContextSource {
@@ -106,138 +129,14 @@ public final class SwitchyardRuntime: Sendable {
         }
     }
 
-    private static func proxySettings(
-        for listener: ListenerSettings,
-        pools: [String: UpstreamPool],
-        tls: TLSContextSource?,
-        metrics: ListenerMetrics,
-        logger: Logger
-    ) -> ProxyListenerSettings {
-        switch listener.mode {
-        case .forward:
-            return .forward(
-                listenerName: listener.name,
-                pool: pools[listener.pool]!,
-                users: listener.auth.map { $0.users.map { ($0.username, $0.password) } },
-                connectTimeout: TimeAmount(listener.timeouts.connect),
-                idleTimeout: TimeAmount(listener.timeouts.idle),
-                headerReadTimeout: TimeAmount(listener.timeouts.headerRead),
-                maxHeaderBytes: listener.maxHeaderBytes,
-                addVia: listener.addVia,
-                addXForwardedFor: listener.addXForwardedFor,
-                rateLimits: listener.rateLimits.requestRateLimits(clock: SystemClock()),
-                metrics: metrics,
-                logger: logger
-            )
-        case .reverse:
-            var routes = listener.routes.enumerated().map { index, route in
-                ReverseRoute(
-                    name: "routes[\(index)]",
-                    host: route.host,
-                    pathPrefix: route.pathPrefix,
-                    method: route.method,
-                    headers: route.headers.map { ($0.name, $0.value) },
-                    pool: pools[route.pool]!,
-                    retryNonIdempotent: route.retryNonIdempotent,
-                    queueClass: route.queueClass
-                )
-            }
-            if !listener.pool.isEmpty { routes.append(ReverseRoute(name: "pool", pool: pools[listener.pool]!)) }
-            return .reverse(
-                listenerName: listener.name,
-                routes: routes,
-                tls: tls,
-                addForwarded: listener.addForwarded,
-                idleTimeout: TimeAmount(listener.timeouts.idle),
-                headerReadTimeout: TimeAmount(listener.timeouts.headerRead),
-                maxHeaderBytes: listener.maxHeaderBytes,
-                rateLimits: listener.rateLimits.requestRateLimits(clock: SystemClock()),
-                metrics: metrics,
-                logger: logger
-            )
-        }
-    }
-
-    private static func makePool(
-        _ pool: PoolSettings, eventLoops: [any EventLoop], metrics: PoolMetrics, logger: Logger
-    ) throws -> UpstreamPool {
-        let options = pool.policyOptions
-        let clock = SystemClock()
-        let onAllUnhealthy: AllUnhealthyAction =
-            switch pool.onAllUnhealthy {
-            case .leastFailed: .leastFailed
-            case .all: .all
-            case .reject: .reject
-            }
-        let configuration = PolicyConfiguration(
-            lruPerHost: LRUPerHostOptions(
-                historyWindow: options.historyWindow,
-                historySize: options.historySize,
-                historyMaxTotalEntries: options.historyMaxTotalEntries
-            ),
-            loadFactor: options.loadFactor,
-            slowStart: options.slowStart,
-            latencyDecay: options.ewmaDecay,
-            minWeightFactor: options.minWeightFactor,
-            recovery: options.recovery,
-            onAllUnhealthy: onAllUnhealthy
-        )
-        guard let policy = BalancingPolicyRegistry.make(name: pool.policy, configuration: configuration, clock: clock)
-        else { throw UnknownPolicyError(pool: pool.name, policy: pool.policy) }
-        let targets = pool.targets.map {
-            BalancingTarget(
-                id: $0.id,
-                weight: $0.weight,
-                maxConnections: $0.maxConnections ?? pool.maxConnectionsPerTarget,
-                state: TargetState(clock: clock)
-            )
-        }
-        let hashKey: HashKeySource =
-            switch options.hashKey {
-            case .clientIP: .clientAddress
-            case .destinationHost: .destinationHost
-            case .path: .path
-            case .header(let name): .header(name)
-            case .cookie(let name): .cookie(name)
-            }
-        let backend = pool.backend
-        return try UpstreamPool(
-            name: pool.name,
-            balancer: TargetPool(
-                name: pool.name, targets: targets, policy: policy, configuration: configuration, clock: clock,
-                guards: pool.resilience.poolGuards(targets: targets, clock: clock)),
-            hashKey: hashKey,
-            addresses: pool.targets.map { PoolTargetAddress(id: $0.id, sourceIP: $0.sourceIP, url: $0.url) },
-            backend: BackendSettings(
-                connectTimeout: TimeAmount(backend.connectTimeout),
-                responseTimeout: TimeAmount(backend.responseTimeout),
-                rewriteHost: backend.hostHeader == .rewrite,
-                retryAttempts: backend.retries.attempts,
-                retryBudgetPercent: backend.retries.budgetPercent,
-                retryBackoff: TimeAmount(backend.retries.backoff),
-                retryMaxBackoff: TimeAmount(backend.retries.maxBackoff),
-                replayBodyBytes: backend.retries.replayBodyBytes,
-                tlsVerify: backend.tlsVerify,
-                caFile: backend.ca
-            ),
-            eventLoops: eventLoops,
-            maxIdlePerDestination: pool.keepAlive.maxIdlePerDestination,
-            maxIdleTotal: pool.keepAlive.maxIdleTotal,
-            idleTimeout: TimeAmount(pool.keepAlive.idleTimeout),
-            requestLimits: pool.resilience.rateLimits.requestRateLimits(clock: clock),
-            waitQueue: pool.resilience.waitQueue,
-            metrics: metrics,
-            logger: logger
-        )
-    }
-
     /// Binds every listener. On failure nothing keeps listening and the error names the listener.
     public func start() async throws {
         do {
             for listener in listeners {
                 try await listener.bind(on: group)
             }
-            for checker in healthCheckers.values { checker.start() }
+            generation.withLock { $0.start() }
+            hasStarted.store(true, ordering: .relaxed)
         } catch {
             await shutdown()
             throw error
@@ -270,19 +169,22 @@ public final class SwitchyardRuntime: Sendable {
         if (try? await timedOut.futureResult.get()) == true {
             logger.warning("shutdown grace period over: closing remaining connections", metadata: ["grace": "\(shutdownGracePeriod)"])
         }
-        for task in repeatedTasks { task.cancel() }
-        for checker in healthCheckers.values { checker.stop() }
+        for watcher in tlsWatchers { watcher.cancel() }
+        generation.withLock { $0.stop() }
         try? await group.shutdownGracefully()
         logger.info("stopped")
     }
 
-    /// Starts, serves until SIGTERM or SIGINT, then shuts down gracefully. SIGHUP is trapped first (its default
-    /// action would kill the process) and only logged: configuration reload is not implemented yet.
-    public func run() async throws {
+    /// Starts, serves until SIGTERM or SIGINT, then shuts down gracefully. SIGHUP (trapped first: its default action
+    /// would kill the process) reloads the config `configSource` reads.
+    public func run(configSource: @escaping @Sendable () throws -> SwitchyardConfig) async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         try await start()
         let group = ServiceGroup(
-            services: [RuntimeService(runtime: self), HangupService(signals: hangups, logger: logger)],
+            services: [
+                RuntimeService(runtime: self),
+                HangupService(signals: hangups, runtime: self, configSource: configSource, logger: logger),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
@@ -300,14 +202,29 @@ private struct RuntimeService: Service {
     }
 }
 
-/// Keeps SIGHUP from terminating the process and says why nothing happens.
+/// Reloads the configuration on SIGHUP (instead of the signal's default, terminating); a config that does not load
+/// or cannot be applied live is logged and the old one keeps running.
 private struct HangupService: Service {
     let signals: UnixSignalsSequence
+    let runtime: SwitchyardRuntime
+    let configSource: @Sendable () throws -> SwitchyardConfig
     let logger: Logger
 
     func run() async throws {
         for await _ in signals.cancelOnGracefulShutdown() {
-            logger.warning("SIGHUP received: configuration reload is not supported yet; still running the old config")
+            let config: SwitchyardConfig
+            do {
+                config = try configSource()
+            } catch {
+                runtime.metrics.configReloaded(succeeded: false)
+                logger.error("SIGHUP: the config does not load; still running the old one", metadata: ["error": "\(error)"])
+                continue
+            }
+            do {
+                try runtime.reload(config)
+            } catch {
+                logger.error("SIGHUP: the config cannot be applied live; still running the old one", metadata: ["error": "\(error)"])
+            }
         }
     }
 }
@@ -324,4 +241,20 @@ public struct UnknownPolicyError: Error, CustomStringConvertible {
     public var pool: String
     public var policy: String
     public var description: String { "pool \(pool): unknown policy \(policy)" }
+}
+
+/// A configuration change that cannot be applied live.
+public struct ReloadError: Error, CustomStringConvertible {
+    public var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
+extension ListenerSettings {
+    /// What a reload cannot change: the listening socket and how it is set up.
+    fileprivate var restartIdentity: [String] {
+        [name, mode.rawValue, listen.description, tls.map { "\($0.cert) \($0.key) \($0.clientCA ?? "") \($0.clientAuth)" } ?? ""]
+    }
 }

@@ -42,6 +42,19 @@ struct ConfigOptions: ParsableArguments {
 
     /// The effective config; on invalid input prints every problem to stderr and exits with status 2.
     func resolveOrExit() throws -> SwitchyardConfig {
+        do {
+            return try resolve()
+        } catch {
+            var message = "switchyard: invalid configuration:\n"
+            for issue in error.issues { message += "  \(issue)\n" }
+            message.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+            throw ExitCode(2)
+        }
+    }
+
+    /// The effective config from these flags, the environment and the config file, as read now (a reload reads
+    /// the file again).
+    func resolve() throws(ConfigErrors) -> SwitchyardConfig {
         let environment = Self.processEnvironment()
         let flags = FlatOptions(
             ips: ips, port: port, metricsPort: metricsPort, auth: auth, timeout: timeout,
@@ -49,18 +62,7 @@ struct ConfigOptions: ParsableArguments {
             historyWindow: historyWindow, historySize: historySize, historyMaxTotalEntries: historyMaxTotalEntries,
             workers: workers, logLevel: logLevel, logFormat: logFormat
         )
-        do {
-            return try ConfigLoader.resolve(
-                file: config ?? environment["SWITCHYARD_CONFIG"],
-                flags: flags,
-                environment: environment
-            )
-        } catch {
-            var message = "switchyard: invalid configuration:\n"
-            for issue in error.issues { message += "  \(issue)\n" }
-            message.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-            throw ExitCode(2)
-        }
+        return try ConfigLoader.resolve(file: config ?? environment["SWITCHYARD_CONFIG"], flags: flags, environment: environment)
     }
 
     private static func processEnvironment() -> [String: String] {

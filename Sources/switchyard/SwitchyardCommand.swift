@@ -31,7 +31,8 @@ extension SwitchyardCommand {
             let logger = Logger(label: "switchyard")
             do {
                 let runtime = try SwitchyardRuntime(config: config, logger: logger)
-                try await runtime.run()
+                let options = self.options
+                try await runtime.run(configSource: { try options.resolve() })
             } catch {
                 logger.error("startup failed", metadata: ["error": "\(error)"])
                 throw ExitCode(1)

@@ -91,10 +91,11 @@ struct ObservabilityTests {
             let proxy = try await ProxyHarness(yaml: yaml([backend], extra: check))
             #expect(proxy.runtime.readiness().ready)
             backend.setFailing(true)
-            let deadline = ContinuousClock.now + .seconds(5)
+            var deadline = ContinuousClock.now + .seconds(10)
             while proxy.runtime.readiness().ready, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             #expect(proxy.runtime.readiness().reasons == ["pool backends has no selectable target"])
             backend.setFailing(false)
+            deadline = ContinuousClock.now + .seconds(10)
             while !proxy.runtime.readiness().ready, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             #expect(proxy.runtime.readiness().ready)
             await proxy.shutdown()

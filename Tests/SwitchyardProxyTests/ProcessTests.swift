@@ -80,12 +80,28 @@ struct ProcessTests {
         #expect(try await proxy.waitForExit() == 0)
     }
 
-    @Test func sighupIsLoggedAndDoesNotStopTheProxy() async throws {
-        let proxy = try SwitchyardProcess(arguments: ["--port", "0", "--log-format", "json"])
+    @Test func sighupReloadsTheConfigFileAndKeepsTheOldOneWhenTheNewOneIsBad() async throws {
+        func config(maxConnectionsPerTarget: Int) -> String {
+            """
+            log: { level: info, format: json }
+            admin: { listen: "127.0.0.1:0" }
+            listeners: [ { name: egress, mode: forward, listen: "127.0.0.1:0", pool: out } ]
+            pools: { out: { max_connections_per_target: \(maxConnectionsPerTarget), targets: [ {} ] } }
+            """
+        }
+        let path = try temporaryFile(config(maxConnectionsPerTarget: 10))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let proxy = try SwitchyardProcess(arguments: ["--config", path])
         defer { proxy.terminate() }
         let port = try await proxy.listeningPort()
+
+        try config(maxConnectionsPerTarget: 20).write(toFile: path, atomically: true, encoding: .utf8)
         proxy.signal(SIGHUP)
-        _ = try await proxy.waitForLine(containing: "SIGHUP received")
+        _ = try await proxy.waitForLine(containing: "configuration reloaded")
+
+        try "pools: [ not a mapping".write(toFile: path, atomically: true, encoding: .utf8)
+        proxy.signal(SIGHUP)
+        _ = try await proxy.waitForLine(containing: "still running the old one")
         #expect(RawClient.canConnect(port: port))
         proxy.signal(SIGTERM)
         #expect(try await proxy.waitForExit() == 0)

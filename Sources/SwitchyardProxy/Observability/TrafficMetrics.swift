@@ -16,6 +16,9 @@ public final class TrafficMetrics: Sendable {
     public let stats: RequestStats
     private let limitRejections: LockedValue<[String: Counter]>
     private let reloads: LockedValue<[Bool: Counter]>
+    /// Pool windows and target metrics by pool (and target), kept across reloads so windows carry on.
+    private let poolStats = LockedValue<[String: RequestStats]>([:])
+    private let targetMetrics = LockedValue<[String: [String: TargetMetrics]]>([:])
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), clock: any MonotonicClock = SystemClock()) {
         self.registry = registry
@@ -50,9 +53,22 @@ public final class TrafficMetrics: Sendable {
         ListenerMetrics(name: name, traffic: self)
     }
 
-    /// The metrics of the pool named `name` with targets `targetIDs`.
+    /// The metrics of the pool named `name` with targets `targetIDs`; the same windows and counters as before for a
+    /// pool and targets that existed already.
     public func pool(_ name: String, targetIDs: [String]) -> PoolMetrics {
-        PoolMetrics(name: name, targetIDs: targetIDs, traffic: self)
+        let stats = poolStats.withLock { stats in
+            if stats[name] == nil { stats[name] = RequestStats() }
+            return stats[name]!
+        }
+        let targets = targetMetrics.withLock { pools in
+            var known = pools[name, default: [:]]
+            for id in targetIDs where known[id] == nil {
+                known[id] = TargetMetrics(pool: name, target: id, registry: registry)
+            }
+            pools[name] = known
+            return known.filter { targetIDs.contains($0.key) }
+        }
+        return PoolMetrics(name: name, stats: stats, targets: targets)
     }
 
     /// The Prometheus text exposition of every metric.
@@ -134,12 +150,10 @@ public final class PoolMetrics: Sendable {
     public let stats: RequestStats
     public let targets: [String: TargetMetrics]
 
-    init(name: String, targetIDs: [String], traffic: TrafficMetrics) {
+    init(name: String, stats: RequestStats, targets: [String: TargetMetrics]) {
         self.name = name
-        self.stats = RequestStats()
-        self.targets = Dictionary(
-            targetIDs.map { ($0, TargetMetrics(pool: name, target: $0, registry: traffic.registry)) },
-            uniquingKeysWith: { first, _ in first })
+        self.stats = stats
+        self.targets = targets
     }
 }
 

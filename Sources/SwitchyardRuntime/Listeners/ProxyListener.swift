@@ -12,7 +12,8 @@ final class ProxyListener: Sendable {
     let name: String
     let mode: ListenerMode
     private let listen: ListenAddress
-    private let proxySettings: ProxyListenerSettings
+    /// The settings new connections get; replaced by a reload.
+    private let currentSettings: Mutex<ProxyListenerSettings>
     /// The listener's open client connections, against `max_connections`.
     let connections: ConnectionLimiter
     private let logger: Logger
@@ -22,13 +23,18 @@ final class ProxyListener: Sendable {
         self.name = settings.name
         self.mode = settings.mode
         self.listen = settings.listen
-        self.proxySettings = proxySettings
+        self.currentSettings = Mutex(proxySettings)
         self.connections = ConnectionLimiter(limit: settings.maxConnections)
         self.logger = logger
     }
 
     /// Where the listener's requests are counted.
-    var metrics: ListenerMetrics? { proxySettings.metrics }
+    var metrics: ListenerMetrics? { currentSettings.withLock { $0.metrics } }
+
+    /// Gives connections accepted from now on `settings` (a reloaded config); open ones keep theirs.
+    func use(_ settings: ProxyListenerSettings) {
+        currentSettings.withLock { $0 = settings }
+    }
 
     /// The address actually bound (with the real port when the config asked for port 0).
     var localAddress: SocketAddress? {
@@ -37,7 +43,7 @@ final class ProxyListener: Sendable {
 
     func bind(on group: any EventLoopGroup) async throws {
         let quiescing = ServerQuiescingHelper(group: group)
-        let proxySettings = self.proxySettings
+        let listener = self
         let connections = self.connections
         let logger = self.logger
         let name = self.name
@@ -53,6 +59,7 @@ final class ProxyListener: Sendable {
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    let proxySettings = listener.currentSettings.withLock { $0 }
                     guard ListenerAdmission.admit(channel, limiter: connections, listener: name, logger: logger) else {
                         proxySettings.metrics?.traffic.limitRejected("listener_connections")
                         return

@@ -28,7 +28,8 @@ final class ProxyHarness {
         try? await group.shutdownGracefully()
     }
 
-    /// A forward listener on an ephemeral port over the given egress targets.
+    /// A forward listener on an ephemeral port over the given egress targets. `listenerExtra` and `poolExtra` are
+    /// extra YAML lines for the listener and the pool, indented by four spaces and ending in a newline.
     static func forwardYAML(
         sourceIPs: [String?] = [nil],
         weights: [Int]? = nil,
@@ -39,7 +40,9 @@ final class ProxyHarness {
         auth: (String, String)? = nil,
         headerRead: String = "10s",
         idle: String = "60s",
-        shutdown: String = "30s"
+        shutdown: String = "30s",
+        listenerExtra: String = "",
+        poolExtra: String = ""
     ) -> String {
         let targets = sourceIPs.enumerated().map { index, ip in
             let weight = weights.map { "\n        weight: \($0[index])" } ?? ""
@@ -54,12 +57,12 @@ final class ProxyHarness {
                 listen: "127.0.0.1:0"
                 pool: outbound
                 max_connections: \(maxConnections)
-            \(authBlock)    timeouts: { connect: 5s, idle: \(idle), header_read: \(headerRead), shutdown: \(shutdown) }
+            \(authBlock)\(listenerExtra)    timeouts: { connect: 5s, idle: \(idle), header_read: \(headerRead), shutdown: \(shutdown) }
             pools:
               outbound:
                 policy: \(policy)
             \(policyOptions.isEmpty ? "" : "    policy_options: \(policyOptions)\n")    max_connections_per_target: \(maxConnectionsPerTarget)
-                targets:
+            \(poolExtra)    targets:
             \(targets.joined(separator: "\n"))
 
             """

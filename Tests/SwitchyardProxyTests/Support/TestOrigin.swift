@@ -10,8 +10,11 @@ import Synchronization
 /// - `/slow?ms=N`: waits N ms, then `slept`
 /// - `/bytes?n=N`: N bytes of `x`, streamed with backpressure
 /// - `/echo`: the request body streamed straight back (chunked) as it arrives
+/// - `/throttle?ip=A&retry_after=S`: `429` with `Retry-After: S` (default 2) to requests from source address A;
+///   `ok` to everyone else
 /// - anything else: `ok`
-/// A request with `Expect: 100-continue` gets `100 Continue` first.
+/// A request with `Expect: 100-continue` gets `100 Continue` first. `answerEverything(with:)` overrides all of this
+/// with one status, until it is called with nil.
 final class TestOrigin: Sendable {
     struct Request: Sendable {
         var sourceIP: String
@@ -19,6 +22,8 @@ final class TestOrigin: Sendable {
         var uri: String
         var headers: HTTPHeaders
         var bodyBytes: Int
+        /// When the request (head and body) had arrived.
+        var arrival = ContinuousClock.now
     }
 
     private let channel: any Channel
@@ -51,6 +56,11 @@ final class TestOrigin: Sendable {
 
     var requests: [Request] { box.recorded.withLock { $0 } }
 
+    /// Answers every later request with `status` (and body `forced`), or as usual again after nil.
+    func answerEverything(with status: Int?) {
+        box.forcedStatus.withLock { $0 = status }
+    }
+
     func stop() async {
         try? await channel.close()
     }
@@ -58,6 +68,7 @@ final class TestOrigin: Sendable {
 
 final class RecorderBox: Sendable {
     let recorded = Mutex<[TestOrigin.Request]>([])
+    let forcedStatus = Mutex<Int?>(nil)
 }
 
 private final class OriginHandler: ChannelInboundHandler {
@@ -117,9 +128,25 @@ private final class OriginHandler: ChannelInboundHandler {
         let path = head.uri.split(separator: "?").first.map(String.init) ?? "/"
         let query = head.uri.split(separator: "?").dropFirst().first.map(String.init) ?? ""
         let value = query.split(separator: "=").last.flatMap { Int($0) } ?? 0
+        if let status = box.forcedStatus.withLock({ $0 }) {
+            return send(context: context, body: "forced", status: HTTPResponseStatus(statusCode: status))
+        }
         switch path {
         case "/ip":
             send(context: context, body: sourceIP)
+        case "/throttle":
+            let parameters = Dictionary(
+                query.split(separator: "&").map { pair in
+                    (String(pair.prefix { $0 != "=" }), String(pair.drop { $0 != "=" }.dropFirst()))
+                },
+                uniquingKeysWith: { _, last in last })
+            if parameters["ip"] == sourceIP {
+                send(
+                    context: context, body: "slow down", status: .tooManyRequests,
+                    headers: ["retry-after": parameters["retry_after"] ?? "2"])
+            } else {
+                send(context: context, body: "ok")
+            }
         case "/upload":
             send(context: context, body: "\(bodyBytes) \(checksum)")
         case "/slow":
@@ -156,8 +183,10 @@ private final class OriginHandler: ChannelInboundHandler {
         if context.channel.isWritable { pump(context: context) }
     }
 
-    private func send(context: ChannelHandlerContext, body: String) {
-        var response = HTTPResponseHead(version: .http1_1, status: .ok)
+    private func send(
+        context: ChannelHandlerContext, body: String, status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:]
+    ) {
+        var response = HTTPResponseHead(version: .http1_1, status: status, headers: headers)
         response.headers.add(name: "content-length", value: String(body.utf8.count))
         context.write(wrapOutboundOut(.head(response)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)

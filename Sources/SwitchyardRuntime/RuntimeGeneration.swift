@@ -1,0 +1,200 @@
+import Logging
+import NIOCore
+import SwitchyardBalancing
+import SwitchyardConfig
+import SwitchyardProxy
+import SwitchyardTraffic
+
+/// Everything a runtime builds from one configuration besides its listening sockets: the pools with their guards,
+/// queues and limits, each listener's settings, and the pools' health checks and guard sweeps. A reload builds a new
+/// generation and retires the old one; connections keep the generation they started with.
+///
+/// Thread-safety: immutable apart from the health checks and sweeps that `start` and `stop` control.
+final class RuntimeGeneration: Sendable {
+    let config: SwitchyardConfig
+    let pools: [String: UpstreamPool]
+    /// Per listener, in config order.
+    let listenerSettings: [ProxyListenerSettings]
+    /// The active health checks of the pools that have them, by pool name.
+    let healthCheckers: [String: PoolHealthChecker]
+    private let sweepLoop: any EventLoop
+    private let sweeps = LockedValue<[RepeatedTask]>([])
+
+    /// - Parameters:
+    ///   - previous: the generation being replaced, whose targets' live state carries over to targets that stay.
+    init(
+        config: SwitchyardConfig, previous: RuntimeGeneration?, eventLoops: [any EventLoop],
+        tlsSources: [TLSContextSource?], metrics: TrafficMetrics, logger: Logger
+    ) throws {
+        self.config = config
+        var pools: [String: UpstreamPool] = [:]
+        for pool in config.pools {
+            pools[pool.name] = try Self.makePool(
+                pool, eventLoops: eventLoops, metrics: metrics.pool(pool.name, targetIDs: pool.targets.map(\.id)),
+                previous: previous?.pools[pool.name], logger: logger)
+        }
+        self.pools = pools
+        self.listenerSettings = zip(config.listeners, tlsSources).map { listener, tls in
+            Self.proxySettings(for: listener, pools: pools, tls: tls, metrics: metrics.listener(listener.name), logger: logger)
+        }
+        self.healthCheckers = Dictionary(
+            config.pools.compactMap { settings in
+                settings.resilience.healthCheck.map {
+                    let checker = PoolHealthChecker(
+                        pool: pools[settings.name]!,
+                        check: $0.healthCheck(initialState: settings.resilience.initialState),
+                        eventLoops: eventLoops)
+                    return (settings.name, checker)
+                }
+            },
+            uniquingKeysWith: { first, _ in first })
+        self.sweepLoop = eventLoops[0]
+    }
+
+    /// Starts the health checks, and the sweeps that end ejections and open circuits on time.
+    func start() {
+        for checker in healthCheckers.values { checker.start() }
+        let tasks = pools.values.compactMap { pool in
+            pool.balancer.guards.map { guards in
+                sweepLoop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
+                    pool.log(guards.sweep())
+                }
+            }
+        }
+        sweeps.withLock { $0 = tasks }
+    }
+
+    /// Stops the health checks and sweeps.
+    func stop() {
+        for checker in healthCheckers.values { checker.stop() }
+        for task in sweeps.withLock({ $0 }) { task.cancel() }
+    }
+
+    private static func proxySettings(
+        for listener: ListenerSettings,
+        pools: [String: UpstreamPool],
+        tls: TLSContextSource?,
+        metrics: ListenerMetrics,
+        logger: Logger
+    ) -> ProxyListenerSettings {
+        switch listener.mode {
+        case .forward:
+            return .forward(
+                listenerName: listener.name,
+                pool: pools[listener.pool]!,
+                users: listener.auth.map { $0.users.map { ($0.username, $0.password) } },
+                connectTimeout: TimeAmount(listener.timeouts.connect),
+                idleTimeout: TimeAmount(listener.timeouts.idle),
+                headerReadTimeout: TimeAmount(listener.timeouts.headerRead),
+                maxHeaderBytes: listener.maxHeaderBytes,
+                addVia: listener.addVia,
+                addXForwardedFor: listener.addXForwardedFor,
+                rateLimits: listener.rateLimits.requestRateLimits(clock: SystemClock()),
+                metrics: metrics,
+                logger: logger
+            )
+        case .reverse:
+            var routes = listener.routes.enumerated().map { index, route in
+                ReverseRoute(
+                    name: "routes[\(index)]",
+                    host: route.host,
+                    pathPrefix: route.pathPrefix,
+                    method: route.method,
+                    headers: route.headers.map { ($0.name, $0.value) },
+                    pool: pools[route.pool]!,
+                    retryNonIdempotent: route.retryNonIdempotent,
+                    queueClass: route.queueClass
+                )
+            }
+            if !listener.pool.isEmpty { routes.append(ReverseRoute(name: "pool", pool: pools[listener.pool]!)) }
+            return .reverse(
+                listenerName: listener.name,
+                routes: routes,
+                tls: tls,
+                addForwarded: listener.addForwarded,
+                idleTimeout: TimeAmount(listener.timeouts.idle),
+                headerReadTimeout: TimeAmount(listener.timeouts.headerRead),
+                maxHeaderBytes: listener.maxHeaderBytes,
+                rateLimits: listener.rateLimits.requestRateLimits(clock: SystemClock()),
+                metrics: metrics,
+                logger: logger
+            )
+        }
+    }
+
+    private static func makePool(
+        _ pool: PoolSettings, eventLoops: [any EventLoop], metrics: PoolMetrics, previous: UpstreamPool?, logger: Logger
+    ) throws -> UpstreamPool {
+        let options = pool.policyOptions
+        let clock = SystemClock()
+        let onAllUnhealthy: AllUnhealthyAction =
+            switch pool.onAllUnhealthy {
+            case .leastFailed: .leastFailed
+            case .all: .all
+            case .reject: .reject
+            }
+        let configuration = PolicyConfiguration(
+            lruPerHost: LRUPerHostOptions(
+                historyWindow: options.historyWindow,
+                historySize: options.historySize,
+                historyMaxTotalEntries: options.historyMaxTotalEntries
+            ),
+            loadFactor: options.loadFactor,
+            slowStart: options.slowStart,
+            latencyDecay: options.ewmaDecay,
+            minWeightFactor: options.minWeightFactor,
+            recovery: options.recovery,
+            onAllUnhealthy: onAllUnhealthy
+        )
+        guard let policy = BalancingPolicyRegistry.make(name: pool.policy, configuration: configuration, clock: clock)
+        else { throw UnknownPolicyError(pool: pool.name, policy: pool.policy) }
+        let previousStates = Dictionary(
+            (previous?.balancer.targets ?? []).map { ($0.id, $0.state) }, uniquingKeysWith: { first, _ in first })
+        let targets = pool.targets.map {
+            BalancingTarget(
+                id: $0.id,
+                weight: $0.weight,
+                maxConnections: $0.maxConnections ?? pool.maxConnectionsPerTarget,
+                state: previousStates[$0.id] ?? TargetState(clock: clock)
+            )
+        }
+        let hashKey: HashKeySource =
+            switch options.hashKey {
+            case .clientIP: .clientAddress
+            case .destinationHost: .destinationHost
+            case .path: .path
+            case .header(let name): .header(name)
+            case .cookie(let name): .cookie(name)
+            }
+        let backend = pool.backend
+        return try UpstreamPool(
+            name: pool.name,
+            balancer: TargetPool(
+                name: pool.name, targets: targets, policy: policy, configuration: configuration, clock: clock,
+                guards: pool.resilience.poolGuards(targets: targets, clock: clock)),
+            hashKey: hashKey,
+            addresses: pool.targets.map { PoolTargetAddress(id: $0.id, sourceIP: $0.sourceIP, url: $0.url) },
+            backend: BackendSettings(
+                connectTimeout: TimeAmount(backend.connectTimeout),
+                responseTimeout: TimeAmount(backend.responseTimeout),
+                rewriteHost: backend.hostHeader == .rewrite,
+                retryAttempts: backend.retries.attempts,
+                retryBudgetPercent: backend.retries.budgetPercent,
+                retryBackoff: TimeAmount(backend.retries.backoff),
+                retryMaxBackoff: TimeAmount(backend.retries.maxBackoff),
+                replayBodyBytes: backend.retries.replayBodyBytes,
+                tlsVerify: backend.tlsVerify,
+                caFile: backend.ca
+            ),
+            eventLoops: eventLoops,
+            maxIdlePerDestination: pool.keepAlive.maxIdlePerDestination,
+            maxIdleTotal: pool.keepAlive.maxIdleTotal,
+            idleTimeout: TimeAmount(pool.keepAlive.idleTimeout),
+            requestLimits: pool.resilience.rateLimits.requestRateLimits(clock: clock),
+            waitQueue: pool.resilience.waitQueue,
+            metrics: metrics,
+            logger: logger
+        )
+    }
+
+}

@@ -1,0 +1,67 @@
+import SwitchyardConfig
+import SwitchyardRuntime
+import Testing
+
+/// Applying a new config to a running Switchyard: new targets take traffic at once, targets that stay keep their
+/// state, and what cannot change live is refused with the old config still serving.
+@Suite(.timeLimit(.minutes(2)))
+struct ReloadTests {
+    private func yaml(_ backends: [HealthBackend]) -> String {
+        """
+        log: { level: error, format: text }
+        listeners:
+          - { name: web, mode: reverse, listen: "127.0.0.1:0", pool: backends }
+        pools:
+          backends:
+            policy: round-robin
+            targets:
+        \(backends.map { "      - url: \"\($0.url)\"" }.joined(separator: "\n"))
+
+        """
+    }
+
+    private func statuses(_ arguments: [String]) throws -> [String] {
+        try Subprocess.curl(["-o", "/dev/null", "-w", "%{http_code}\\n"] + arguments).stdout
+            .split(separator: "\n").map(String.init)
+    }
+
+    @Test func addedTargetsTakeTrafficAndStayingTargetsKeepTheirState() async throws {
+        try await withResources { resources in
+            let first = try await HealthBackend(group: resources.group)
+            let second = try await HealthBackend(group: resources.group)
+            let third = try await HealthBackend(group: resources.group)
+            defer { Task { for backend in [first, second, third] { await backend.stop() } } }
+            let proxy = resources.track(try await ProxyHarness(yaml: yaml([first, second])))
+            proxy.runtime.target(second.url, inPool: "backends")!.state.isDraining = true
+
+            try proxy.runtime.reload(try ConfigLoader.parse(yaml: yaml([first, second, third]), file: nil))
+            #expect(proxy.runtime.target(second.url, inPool: "backends")!.state.isDraining, "state carries over")
+            #expect(try statuses(["\(proxy.proxyURL)/page?[1-10]"]) == Array(repeating: "200", count: 10))
+            #expect(first.requestSources.count + third.requestSources.count == 10)
+            #expect(third.requestSources.count >= 3, "the added target takes its share at once")
+            #expect(second.requestSources.isEmpty)
+            let servedByThird = third.requestSources.count
+
+            try proxy.runtime.reload(try ConfigLoader.parse(yaml: yaml([third]), file: nil))
+            #expect(proxy.runtime.target(first.url, inPool: "backends") == nil)
+            #expect(try statuses(["\(proxy.proxyURL)/page?[1-4]"]) == Array(repeating: "200", count: 4))
+            #expect(third.requestSources.count == servedByThird + 4)
+            #expect(proxy.runtime.metricsText().contains(#"switchyard_config_reloads_total{result="success"} 2"#))
+        }
+    }
+
+    @Test func changingAListenerIsRefusedAndTheOldConfigKeepsServing() async throws {
+        try await withResources { resources in
+            let backend = try await HealthBackend(group: resources.group)
+            defer { Task { await backend.stop() } }
+            let proxy = resources.track(try await ProxyHarness(yaml: yaml([backend])))
+            var changed = try ConfigLoader.parse(yaml: yaml([backend]), file: nil)
+            changed.listeners[0].listen = ListenAddress(host: "127.0.0.1", port: 1)
+            changed.pools[0].policy = "random"
+            #expect(throws: ReloadError.self) { try proxy.runtime.reload(changed) }
+            #expect(proxy.runtime.config.pools[0].policy == "round-robin")
+            #expect(try statuses(["\(proxy.proxyURL)/page"]) == ["200"])
+            #expect(proxy.runtime.metricsText().contains(#"switchyard_config_reloads_total{result="failure"} 1"#))
+        }
+    }
+}
