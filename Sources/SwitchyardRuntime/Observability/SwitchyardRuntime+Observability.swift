@@ -72,10 +72,13 @@ extension SwitchyardRuntime {
             case .closed: "closed"
             case nil: "none"
             }
+        let now = SystemClock().nanoseconds()
         return TargetCondition(
             id: target.id, weight: target.weight, maxConnections: target.connections.limit, enabled: state.isEnabled,
             draining: state.isDraining, activeConnections: target.connections.active, health: health,
-            healthCause: cause, circuit: circuitName)
+            healthCause: cause, circuit: circuitName,
+            lastCheck: check?.lastResult.map { ($0.success ? "passed: " : "failed: ") + $0.reason },
+            secondsInHealthState: check.map { Double(now &- $0.lastTransition) / 1e9 })
     }
 
     /// The `/stats` document: start time, uptime, in-flight requests and the windows of the process, each pool and
@@ -145,6 +148,10 @@ public struct TargetCondition: Sendable, Equatable {
     public var healthCause: String
     /// `closed`, `open`, `half_open`, or `none` without a breaker.
     public var circuit: String
+    /// The last active check's verdict and reason; nil without checks or before the first.
+    public var lastCheck: String?
+    /// How long the active-check verdict has held; nil without checks.
+    public var secondsInHealthState: Double?
 
     func writeFields(to writer: inout JSONWriter) {
         writer.field("id", id)
@@ -156,5 +163,7 @@ public struct TargetCondition: Sendable, Equatable {
         writer.field("health", health)
         writer.field("health_cause", healthCause)
         writer.field("circuit", circuit)
+        if let lastCheck { writer.field("last_check", lastCheck) }
+        if let secondsInHealthState { writer.field("health_state_seconds", secondsInHealthState) }
     }
 }
