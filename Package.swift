@@ -21,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Pure layers: no NIO, testable and benchmarkable alone.
@@ -63,9 +66,22 @@ let package = Package(
         ),
         // Builds listeners and pools from a config and runs them as services.
         .target(
+            name: "SwitchyardAdmin",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.embedInCode("Resources/dashboard.html"), .embedInCode("Resources/openapi.yaml")]
+        ),
+        .target(
             name: "SwitchyardRuntime",
             dependencies: [
                 "SwitchyardConfig", "SwitchyardProxy", "SwitchyardBalancing", "SwitchyardTraffic", "SwitchyardStats",
+                "SwitchyardAdmin",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -92,6 +108,17 @@ let package = Package(
             dependencies: ["SwitchyardTraffic"]
         ),
         .testTarget(
+            name: "SwitchyardAdminTests",
+            dependencies: [
+                "SwitchyardAdmin",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "SwitchyardStatsTests",
             dependencies: ["SwitchyardStats", "SwitchyardTraffic"]
         ),
@@ -102,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "SwitchyardProxyTests",
             dependencies: [
-                "SwitchyardConfig", "SwitchyardProxy", "SwitchyardRuntime", "SwitchyardBalancing",
+                "SwitchyardConfig", "SwitchyardProxy", "SwitchyardRuntime", "SwitchyardBalancing", "SwitchyardAdmin",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

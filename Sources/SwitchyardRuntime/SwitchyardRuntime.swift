@@ -5,6 +5,7 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
+import SwitchyardAdmin
 import SwitchyardBalancing
 import SwitchyardConfig
 import SwitchyardProxy
@@ -23,10 +24,14 @@ public final class SwitchyardRuntime: Sendable {
     private let tlsSources: [TLSContextSource?]
     /// Prometheus metrics and `/stats` windows of all listeners and pools.
     public let metrics: TrafficMetrics
-    private let logger: Logger
+    let logger: Logger
+    /// The config file the runtime was started from, where API changes are written back with `admin.persist`.
+    let configFile: String?
     private let shutdownGracePeriod: Duration
     /// Tasks re-reading listeners' certificate files.
     private let tlsWatchers: [RepeatedTask]
+    /// The admin server made by `makeAdminServer`, whose key failures the metrics report.
+    let adminServer = Mutex<AdminServer?>(nil)
     /// Set once the listeners are bound: a reloaded generation starts its health checks at once.
     private let hasStarted = ManagedAtomic(false)
     /// When the runtime was made: wall-clock seconds since the epoch, and a monotonic reading for uptime.
@@ -36,8 +41,10 @@ public final class SwitchyardRuntime: Sendable {
 
     /// Builds pools and listeners (nothing is bound yet). Throws, with the event loops already stopped, when a
     /// pool or a listener's TLS files cannot be set up.
-    public init(config: SwitchyardConfig, logger: Logger) throws {
+    /// - Parameter configFile: the file `config` was read from, if any.
+    public init(config: SwitchyardConfig, configFile: String? = nil, logger: Logger) throws {
         self.logger = logger
+        self.configFile = configFile
         let threads = config.workers > 0 ? config.workers : System.coreCount
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         self.group = group
@@ -70,7 +77,7 @@ public final class SwitchyardRuntime: Sendable {
     }
 
     /// The pools in force, by name.
-    var pools: [String: UpstreamPool] {
+    var livePools: [String: UpstreamPool] {
         generation.withLock { $0.pools }
     }
 
@@ -150,7 +157,7 @@ public final class SwitchyardRuntime: Sendable {
 
     /// The live target with `id` in the pool named `pool` (its health, circuit, drain and connection state).
     public func target(_ id: String, inPool pool: String) -> BalancingTarget? {
-        pools[pool]?.balancer.targets.first { $0.id == id }
+        livePools[pool]?.balancer.targets.first { $0.id == id }
     }
 
     /// Stops accepting, waits for open connections to finish (at most the shutdown grace period), then closes
@@ -175,15 +182,29 @@ public final class SwitchyardRuntime: Sendable {
         logger.info("stopped")
     }
 
+    /// The admin server over this runtime (health, readiness, metrics, stats, the API and the dashboard), to run
+    /// next to the listeners; `run()` makes one on `admin.listen`.
+    public func makeAdminServer(host: String, port: Int) -> AdminServer {
+        let server = AdminServer(
+            source: self, configuration: AdminServer.Configuration(host: host, port: port), logger: logger,
+            onServerRunning: { [logger] port in
+                logger.info("admin endpoint ready", metadata: ["address": "\(host):\(port)"])
+            })
+        adminServer.withLock { $0 = server }
+        return server
+    }
+
     /// Starts, serves until SIGTERM or SIGINT, then shuts down gracefully. SIGHUP (trapped first: its default action
     /// would kill the process) reloads the config `configSource` reads.
     public func run(configSource: @escaping @Sendable () throws -> SwitchyardConfig) async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         try await start()
+        let listen = config.admin.listen
         let group = ServiceGroup(
             services: [
                 RuntimeService(runtime: self),
                 HangupService(signals: hangups, runtime: self, configSource: configSource, logger: logger),
+                makeAdminServer(host: listen.host, port: listen.port),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger

@@ -52,6 +52,11 @@ struct ConfigOptions: ParsableArguments {
         }
     }
 
+    /// The config file in use, from `--config` or `SWITCHYARD_CONFIG`.
+    var configFile: String? {
+        config ?? Self.processEnvironment()["SWITCHYARD_CONFIG"]
+    }
+
     /// The effective config from these flags, the environment and the config file, as read now (a reload reads
     /// the file again).
     func resolve() throws(ConfigErrors) -> SwitchyardConfig {
@@ -62,7 +67,7 @@ struct ConfigOptions: ParsableArguments {
             historyWindow: historyWindow, historySize: historySize, historyMaxTotalEntries: historyMaxTotalEntries,
             workers: workers, logLevel: logLevel, logFormat: logFormat
         )
-        return try ConfigLoader.resolve(file: config ?? environment["SWITCHYARD_CONFIG"], flags: flags, environment: environment)
+        return try ConfigLoader.resolve(file: configFile, flags: flags, environment: environment)
     }
 
     private static func processEnvironment() -> [String: String] {

@@ -30,7 +30,7 @@ extension SwitchyardCommand {
             LineLogHandler.bootstrap(config.log)
             let logger = Logger(label: "switchyard")
             do {
-                let runtime = try SwitchyardRuntime(config: config, logger: logger)
+                let runtime = try SwitchyardRuntime(config: config, configFile: options.configFile, logger: logger)
                 let options = self.options
                 try await runtime.run(configSource: { try options.resolve() })
             } catch {

@@ -157,6 +157,7 @@ struct HealthCheckTests {
             let target = try #require(proxy.runtime.target(backend.url, inPool: "backends"))
             #expect(!target.state.isHealthy)
             #expect(try statuses(["\(proxy.proxyURL)/page"]) == ["503"])
+            #expect(try await eventually { backend.failedChecks() >= 1 })
             backend.setFailing(false)
             #expect(try await eventually { target.state.isHealthy })
             #expect(

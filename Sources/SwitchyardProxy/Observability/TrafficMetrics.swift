@@ -16,6 +16,7 @@ public final class TrafficMetrics: Sendable {
     public let stats: RequestStats
     private let limitRejections: LockedValue<[String: Counter]>
     private let reloads: LockedValue<[Bool: Counter]>
+    private let adminAuthFailures: (counter: Counter, exported: LockedValue<Int>)
     /// Pool windows and target metrics by pool (and target), kept across reloads so windows carry on.
     private let poolStats = LockedValue<[String: RequestStats]>([:])
     private let targetMetrics = LockedValue<[String: [String: TargetMetrics]]>([:])
@@ -25,6 +26,7 @@ public final class TrafficMetrics: Sendable {
         self.stats = RequestStats(clock: clock)
         self.limitRejections = LockedValue([:])
         self.reloads = LockedValue([:])
+        self.adminAuthFailures = (ListenerMetrics.authFailureCounter(listener: "admin", registry: registry), LockedValue(0))
     }
 
     /// Counts a request or connection refused by a limit: `listener_connections`, `rate_limit`, `queue`,
@@ -46,6 +48,16 @@ public final class TrafficMetrics: Sendable {
             }
             return counters[succeeded]!
         }.increment()
+    }
+
+    /// Brings `switchyard_auth_failures_total{listener="admin"}` up to `total`, the admin server's own count.
+    public func noteAdminAuthFailures(total: Int) {
+        let counter = adminAuthFailures.counter
+        let added = adminAuthFailures.exported.withLock { exported in
+            defer { exported = max(exported, total) }
+            return max(0, total - exported)
+        }
+        if added > 0 { counter.increment(by: Int64(added)) }
     }
 
     /// The metrics of the listener named `name`.
@@ -112,7 +124,7 @@ public final class ListenerMetrics: Sendable {
         activeConnections = registry.makeGauge(descriptor: .switchyard("active_connections", unit: "", help: "Client connections open now."), labels: labels)
         tunnels = registry.makeCounter(descriptor: .switchyard("tunnels", unit: "total", help: "CONNECT tunnels and WebSocket upgrades opened."), labels: labels)
         rateLimited = registry.makeCounter(descriptor: .switchyard("rate_limited", unit: "total", help: "Requests answered 429 by a rate limit."), labels: labels)
-        authFailures = registry.makeCounter(descriptor: .switchyard("auth_failures", unit: "total", help: "Requests with missing or wrong credentials."), labels: labels)
+        authFailures = Self.authFailureCounter(listener: name, registry: registry)
         bytesIn = registry.makeCounter(descriptor: .switchyard("bytes", unit: "total", help: "Body bytes relayed, in from clients and out to them."), labels: labels + [("direction", "in")])
         bytesOut = registry.makeCounter(descriptor: .switchyard("bytes", unit: "total", help: "Body bytes relayed, in from clients and out to them."), labels: labels + [("direction", "out")])
         duration = registry.makeDurationHistogram(
@@ -120,6 +132,12 @@ public final class ListenerMetrics: Sendable {
             buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
                       .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5),
                       .seconds(5), .seconds(10), .seconds(30)])
+    }
+
+    static func authFailureCounter(listener: String, registry: PrometheusCollectorRegistry) -> Counter {
+        registry.makeCounter(
+            descriptor: .switchyard("auth_failures", unit: "total", help: "Requests with missing or wrong credentials."),
+            labels: [("listener", listener)])
     }
 
     /// Counts one finished request or tunnel.

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Logging
+import Atomics
 import SwitchyardConfig
 
 /// Writes one log record per line to standard output, as a JSON object or as `key=value` text.
@@ -11,21 +12,38 @@ import SwitchyardConfig
 /// Each record is formatted first and written to file descriptor 1 with one `write` (unbuffered), so lines from
 /// different threads do not interleave and a supervisor (or a test) sees each line as it happens.
 public struct LineLogHandler: LogHandler {
+    /// The level of every logger of the process, which the admin API changes at run time.
+    /// An index into `Logger.Level.allCases`; an atomic, since every log call reads it.
+    private static let processLevel = ManagedAtomic(levelIndex(.info))
+
     public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level
     private let label: String
     private let format: LogFormat
 
-    public init(label: String, level: Logger.Level, format: LogFormat) {
+    public init(label: String, format: LogFormat) {
         self.label = label
-        self.logLevel = level
         self.format = format
+    }
+
+    /// The process-wide level; setting it changes every logger at once.
+    public var logLevel: Logger.Level {
+        get { Logger.Level.allCases[Self.processLevel.load(ordering: .relaxed)] }
+        set { Self.setProcessLevel(newValue) }
+    }
+
+    /// Sets the level of every logger of the process.
+    static func setProcessLevel(_ level: Logger.Level) {
+        processLevel.store(levelIndex(level), ordering: .relaxed)
+    }
+
+    private static func levelIndex(_ level: Logger.Level) -> Int {
+        Logger.Level.allCases.firstIndex(of: level)!
     }
 
     /// Installs this handler for every logger of the process.
     public static func bootstrap(_ settings: LogSettings) {
-        let level = Logger.Level(settings.level)
-        LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: level, format: settings.format) }
+        setProcessLevel(Logger.Level(settings.level))
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: settings.format) }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {

@@ -20,7 +20,7 @@ extension SwitchyardRuntime {
         for listener in listeners where listener.localAddress == nil {
             reasons.append("listener \(listener.name) is not bound")
         }
-        for name in pools.keys.sorted() where !pools[name]!.balancer.targets.contains(where: \.isSelectable) {
+        for name in livePools.keys.sorted() where !livePools[name]!.balancer.targets.contains(where: \.isSelectable) {
             reasons.append("pool \(name) has no selectable target")
         }
         return (reasons.isEmpty, reasons)
@@ -31,7 +31,7 @@ extension SwitchyardRuntime {
         for listener in listeners {
             listener.metrics?.activeConnections.set(Int64(listener.connections.active))
         }
-        for pool in pools.values {
+        for pool in livePools.values {
             for target in pool.balancer.targets {
                 guard let metrics = pool.metrics?.targets[target.id] else { continue }
                 metrics.activeConnections.set(Int64(target.connections.active))
@@ -46,6 +46,9 @@ extension SwitchyardRuntime {
                 metrics.circuitState.set(circuit)
             }
         }
+        if let admin = adminServer.withLock({ $0 }) {
+            metrics.noteAdminAuthFailures(total: admin.authFailures)
+        }
         return metrics.render()
     }
 
@@ -53,7 +56,7 @@ extension SwitchyardRuntime {
     public func condition(of target: BalancingTarget, inPool pool: String) -> TargetCondition {
         let state = target.state
         let check = healthCheckers[pool]?.status(of: target.id)
-        let circuit = self.pools[pool]?.balancer.guards?.circuitState(of: target)
+        let circuit = self.livePools[pool]?.balancer.guards?.circuitState(of: target)
         let health: String
         let cause: String
         if state.isEjected {
@@ -103,7 +106,7 @@ extension SwitchyardRuntime {
         writer.key("pools")
         writer.beginArray()
         for settings in config.pools {
-            guard let pool = pools[settings.name] else { continue }
+            guard let pool = livePools[settings.name] else { continue }
             writer.beginObject()
             writer.field("name", pool.name)
             writer.field("policy", settings.policy)

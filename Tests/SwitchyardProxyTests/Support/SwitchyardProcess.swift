@@ -18,10 +18,12 @@ final class SwitchyardProcess: Sendable {
         return root.appendingPathComponent(".build/debug/switchyard").path
     }
 
+    /// Runs the binary with `arguments`; its admin endpoint takes a free port (`--metrics-port 0`) unless the
+    /// arguments name one, so tests running side by side do not compete for 9090.
     init(arguments: [String]) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binaryPath)
-        process.arguments = arguments
+        process.arguments = arguments.contains("--metrics-port") ? arguments : arguments + ["--metrics-port", "0"]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
