@@ -107,6 +107,32 @@ struct ProcessTests {
         #expect(try await proxy.waitForExit() == 0)
     }
 
+    @Test func accessLinesNamePoolTargetRequestIDAndUpstreamTimeAndTraceLogsEachPick() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let origin = try await TestOrigin.start(group: group)
+        defer { Task { await origin.stop(); try? await group.shutdownGracefully() } }
+        let path = try temporaryFile(
+            """
+            log: { level: trace, format: json }
+            listeners: [ { name: web, mode: reverse, listen: "127.0.0.1:0", pool: backends } ]
+            pools: { backends: { targets: [ { url: "http://127.0.0.1:\(origin.port)" } ] } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let proxy = try SwitchyardProcess(arguments: ["--config", path])
+        defer { proxy.terminate() }
+        let port = try await proxy.listeningPort()
+        let result = try Subprocess.curl(["-H", "X-Request-Id: trace-me", "http://127.0.0.1:\(port)/page"])
+        #expect(result.stdout == "ok")
+        let access = try await proxy.waitForLine(containing: "trace-me")
+        for field in [#""pool":"backends""#, #""target":"http://127.0.0.1:\#(origin.port)""#, #""upstream_ms":"#] {
+            #expect(access.contains(field), "\(access)")
+        }
+        let decision = try await proxy.waitForLine(containing: "balancing decision")
+        #expect(decision.contains(#""target":"http://127.0.0.1:\#(origin.port)""#))
+        proxy.signal(SIGTERM)
+        #expect(try await proxy.waitForExit() == 0)
+    }
+
     @Test func unreadableTLSFilesFailStartupWithoutBinding() throws {
         let path = try temporaryFile(
             """

@@ -8,7 +8,11 @@ struct AccessRecord {
     var user: String?
     var method: String
     var host: String
-    var egress: String?
+    /// The pool and target that served it; nil when none was picked.
+    var pool: String? = nil
+    var target: String? = nil
+    /// From picking the target to the upstream's answer (or failure).
+    var upstreamDuration: Duration? = nil
     var status: UInt
     var bytesUp = 0
     var bytesDown = 0
@@ -30,7 +34,11 @@ struct AccessRecord {
             "duration_ms": .stringConvertible((NIODeadline.now() - start).nanoseconds / 1_000_000),
         ]
         if let user { metadata["user"] = .string(user) }
-        if let egress { metadata["egress"] = .string(egress) }
+        if let pool { metadata["pool"] = .string(pool) }
+        if let target { metadata["target"] = .string(target) }
+        if let upstreamDuration {
+            metadata["upstream_ms"] = .stringConvertible(Int(upstreamDuration / .milliseconds(1)))
+        }
         if let requestID { metadata["request_id"] = .string(requestID) }
         if let error { metadata["error"] = .string(error) }
         logger.log(level: level, "access", metadata: metadata)

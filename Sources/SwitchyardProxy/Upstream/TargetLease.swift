@@ -14,7 +14,8 @@ final class TargetLease {
     /// The target's metrics and windows, when the pool counts.
     let metrics: TargetMetrics?
     private let start = NIODeadline.now()
-    private var reported = false
+    /// From the pick to the report of the target's answer (or failure); nil before the report.
+    private(set) var upstreamDuration: Duration?
     private var held = true
 
     init(target: BalancingTarget, route: UpstreamRoute, host: String, pool: UpstreamPool) {
@@ -30,9 +31,9 @@ final class TargetLease {
 
     /// Reports what the target answered (or how it failed) now, timed from the pick; later calls do nothing.
     func report(_ result: PoolGuards.RequestResult) {
-        guard !reported else { return }
-        reported = true
+        guard upstreamDuration == nil else { return }
         let latency = Duration.nanoseconds((NIODeadline.now() - start).nanoseconds)
+        upstreamDuration = latency
         pool.balancer.report(target, outcome: result.isSuccess ? .success(latency: latency) : .failure(latency: latency))
         if let kind = result.errorKind { metrics?.upstreamError(kind) }
         if let guards = pool.balancer.guards {
@@ -44,7 +45,7 @@ final class TargetLease {
     func release() {
         guard held else { return }
         held = false
-        if !reported { pool.balancer.guards?.abandon(target) }
+        if upstreamDuration == nil { pool.balancer.guards?.abandon(target) }
         target.connections.release()
         metrics?.stats.requestFinished()
         pool.metrics?.stats.requestFinished()

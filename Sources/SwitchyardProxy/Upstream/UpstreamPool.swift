@@ -107,6 +107,15 @@ public final class UpstreamPool: Sendable {
         switch balancer.pick(request, excluding: excluded) {
         case .acquired(let target, let usedFallback):
             noteDegraded(usedFallback, target: target.id)
+            if logger.logLevel <= .trace {
+                logger.trace(
+                    "balancing decision",
+                    metadata: [
+                        "pool": "\(name)", "policy": "\(type(of: balancer.policy))", "host": "\(host)",
+                        "client": "\(clientAddress ?? "-")", "target": "\(target.id)",
+                        "active_connections": "\(target.connections.active)", "fallback": "\(usedFallback)",
+                    ])
+            }
             return .leased(TargetLease(target: target, route: routes[target.id]!, host: host, pool: self))
         case .saturated:
             if let waitQueue { return .wait(waitQueue) }
