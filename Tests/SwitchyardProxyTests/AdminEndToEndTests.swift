@@ -3,7 +3,7 @@ import SwitchyardAdmin
 import Testing
 
 /// The admin server over a running Switchyard: read endpoints, keys, and changes that take effect on live traffic.
-@Suite(.serialized, .timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(2)))
 struct AdminEndToEndTests {
     static let apiKey = "api-key-0123456789abcdef"
     static let adminKey = "admin-key-0123456789abcdef"
@@ -38,11 +38,11 @@ struct AdminEndToEndTests {
     }
 
     /// `status body` of one admin request made with curl.
-    private func call(_ method: String, _ url: String, key: String? = nil, body: String? = nil) throws -> (Int, String) {
+    private func call(_ method: String, _ url: String, key: String? = nil, body: String? = nil) async throws -> (Int, String) {
         var arguments = ["-s", "-X", method, "-w", "\n%{http_code}"]
         if let key { arguments += ["-H", "X-API-Key: \(key)"] }
         if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body] }
-        let result = try Subprocess.curl(arguments + [url])
+        let result = try await Subprocess.curlOffPool(arguments + [url])
         let output = result.stdout
         guard let status = output.split(separator: "\n").last.flatMap({ Int($0) }) else { return (0, result.stderr) }
         return (status, String(output.dropLast(String(status).count + 1)))
@@ -50,22 +50,22 @@ struct AdminEndToEndTests {
 
     @Test func readEndpointsAndKeys() async throws {
         try await withAdmin { proxy, admin, origin, _ in
-            let health = try call("GET", "\(admin)/health")
+            let health = try await call("GET", "\(admin)/health")
             #expect(health.0 == 200, "\(health.1)")
-            #expect(try call("GET", "\(admin)/ready").0 == 200)
+            #expect(try await call("GET", "\(admin)/ready").0 == 200)
             _ = try Subprocess.curl(["-s", "-x", proxy.proxyURL, "http://127.0.0.1:\(origin.port)/ip?[1-4]"])
             try await Task.sleep(for: .milliseconds(100))
-            let metrics = try call("GET", "\(admin)/metrics").1
+            let metrics = try await call("GET", "\(admin)/metrics").1
             #expect(metrics.contains(#"switchyard_requests_total{listener="egress",method="GET",status="200"} 4"#))
-            #expect(try call("GET", "\(admin)/stats").0 == 401, "stats need a key once keys are configured")
-            #expect(try call("GET", "\(admin)/stats", key: "wrong-key-0123456789").0 == 401)
-            let stats = try call("GET", "\(admin)/stats", key: Self.apiKey)
+            #expect(try await call("GET", "\(admin)/stats").0 == 401, "stats need a key once keys are configured")
+            #expect(try await call("GET", "\(admin)/stats", key: "wrong-key-0123456789").0 == 401)
+            let stats = try await call("GET", "\(admin)/stats", key: Self.apiKey)
             #expect(stats.0 == 200 && stats.1.contains(#""requests":4"#))
-            #expect(try call("GET", "\(admin)/api/v1/security/keys", key: Self.apiKey).0 == 403)
-            #expect(try call("GET", "\(admin)/api/v1/security/keys", key: Self.adminKey).0 == 200)
-            let page = try call("GET", "\(admin)/")
+            #expect(try await call("GET", "\(admin)/api/v1/security/keys", key: Self.apiKey).0 == 403)
+            #expect(try await call("GET", "\(admin)/api/v1/security/keys", key: Self.adminKey).0 == 200)
+            let page = try await call("GET", "\(admin)/")
             #expect(page.0 == 200 && page.1.contains("<html"))
-            let afterFailures = try call("GET", "\(admin)/metrics").1
+            let afterFailures = try await call("GET", "\(admin)/metrics").1
             #expect(afterFailures.contains(#"switchyard_auth_failures_total{listener="admin"} 3"#))
         }
     }
@@ -81,7 +81,7 @@ struct AdminEndToEndTests {
             let drained = try #require(busy)
             let other = drained == "127.0.0.2" ? "127.0.0.3" : "127.0.0.2"
 
-            let patch = try call("PATCH", "\(admin)/api/v1/pools/out/targets/\(drained)", key: Self.apiKey, body: #"{"draining":true}"#)
+            let patch = try await call("PATCH", "\(admin)/api/v1/pools/out/targets/\(drained)", key: Self.apiKey, body: #"{"draining":true}"#)
             #expect(patch.0 == 200 && patch.1.contains(#""draining":true"#))
 
             try tunnel.send("still-open")
@@ -94,14 +94,14 @@ struct AdminEndToEndTests {
 
     @Test func addedTargetsReceiveTrafficAndAnInvalidConfigChangesNothing() async throws {
         try await withAdmin { proxy, admin, origin, _ in
-            let added = try call("POST", "\(admin)/api/v1/pools/out/targets", key: Self.apiKey, body: #"{"source_ip":"127.0.0.4"}"#)
+            let added = try await call("POST", "\(admin)/api/v1/pools/out/targets", key: Self.apiKey, body: #"{"source_ip":"127.0.0.4"}"#)
             #expect(added.0 == 201, "\(added.1)")
             _ = try Subprocess.curl(["-s", "-o", "/dev/null", "-x", proxy.proxyURL, "http://127.0.0.1:\(origin.port)/ip?[1-6]"])
             #expect(origin.requests.filter { $0.sourceIP == "127.0.0.4" }.count == 2)
 
             let before = proxy.runtime.config
             let invalid = "listeners: []\npools: { out: { policy: nope, targets: [] } }\n"
-            let put = try Subprocess.curl([
+            let put = try await Subprocess.curlOffPool([
                 "-s", "-X", "PUT", "-H", "X-API-Key: \(Self.apiKey)", "-H", "Content-Type: application/yaml",
                 "--data-binary", invalid, "-w", "\n%{http_code}", "\(admin)/api/v1/config",
             ]).stdout

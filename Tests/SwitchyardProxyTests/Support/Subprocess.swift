@@ -29,6 +29,16 @@ enum Subprocess {
         )
     }
 
+    /// `curl(_:)` on a thread of its own: for requests to servers that run on Swift's cooperative thread pool (the
+    /// admin server), which a blocking call from a test task could otherwise starve on a 2-core machine.
+    static func curlOffPool(_ arguments: [String]) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try curl(arguments) })
+            }
+        }
+    }
+
     /// Runs curl with a bounded total time.
     static func curl(_ arguments: [String]) throws -> Output {
         try run("/usr/bin/curl", ["--silent", "--show-error", "--max-time", "60"] + arguments)
