@@ -1,3 +1,6 @@
+import Foundation
+import Logging
+import SwitchyardAdmin
 import SwitchyardConfig
 import SwitchyardRuntime
 import Testing
@@ -63,5 +66,30 @@ struct ReloadTests {
             #expect(try statuses(["\(proxy.proxyURL)/page"]) == ["200"])
             #expect(proxy.runtime.metricsText().contains(#"switchyard_config_reloads_total{result="failure"} 1"#))
         }
+    }
+}
+
+/// Config changes through the admin API written back to the config file.
+@Suite(.timeLimit(.minutes(2)))
+struct PersistTests {
+    @Test func anAppliedConfigIsWrittenBackWhenPersistIsOn() async throws {
+        let yaml = """
+            log: { level: error, format: text }
+            admin: { listen: "127.0.0.1:0", persist: true }
+            listeners: [ { name: egress, mode: forward, listen: "127.0.0.1:0", pool: out } ]
+            pools: { out: { max_connections_per_target: 10, targets: [ {} ] } }
+            """
+        let path = try temporaryFile(yaml)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var logger = Logger(label: "switchyard-test")
+        logger.logLevel = .critical
+        let runtime = try SwitchyardRuntime(config: try ConfigLoader.parse(yaml: yaml, file: path), configFile: path, logger: logger)
+        try await runtime.start()
+        let changed = yaml.replacingOccurrences(of: "max_connections_per_target: 10", with: "max_connections_per_target: 20")
+        #expect(await runtime.applyConfig(yaml: changed) == .applied(persisted: true))
+        let written = try ConfigLoader.parse(yaml: String(contentsOfFile: path, encoding: .utf8), file: path)
+        #expect(written.pools[0].maxConnectionsPerTarget == 20)
+        #expect(written == runtime.config)
+        await runtime.shutdown()
     }
 }
