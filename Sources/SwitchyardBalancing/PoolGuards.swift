@@ -44,7 +44,9 @@ public final class PoolGuards: Sendable {
         /// The longest push-back, whatever the destination asks.
         public var maxDuration: Duration
 
-        public init(statuses: Set<Int> = [429, 503], defaultDuration: Duration = .zero, maxDuration: Duration = .seconds(300)) {
+        public init(
+            statuses: Set<Int> = [429, 503], defaultDuration: Duration = .zero, maxDuration: Duration = .seconds(300)
+        ) {
             self.statuses = statuses
             self.defaultDuration = defaultDuration
             self.maxDuration = maxDuration
@@ -116,10 +118,12 @@ public final class PoolGuards: Sendable {
 
     public init(targets: [BalancingTarget], configuration: Configuration, clock: any MonotonicClock = SystemClock()) {
         self.targets = Dictionary(targets.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        breakers = configuration.circuitBreaker.map { breaker in
-            Dictionary(targets.map { ($0.id, CircuitBreaker(configuration: breaker, clock: clock)) },
-                uniquingKeysWith: { first, _ in first })
-        } ?? [:]
+        breakers =
+            configuration.circuitBreaker.map { breaker in
+                Dictionary(
+                    targets.map { ($0.id, CircuitBreaker(configuration: breaker, clock: clock)) },
+                    uniquingKeysWith: { first, _ in first })
+            } ?? [:]
         outliers = configuration.outlierDetection.map {
             OutlierDetector(targets: targets.map(\.id), configuration: $0, clock: clock)
         }
@@ -141,7 +145,9 @@ public final class PoolGuards: Sendable {
         if let breaker, !breaker.tryAcquirePermission() {
             return .circuitOpen
         }
-        if let hostLimits, case .refused(let retryAfter) = hostLimits.tryAcquire(key: TargetHost(target: target.id, host: host)) {
+        if let hostLimits,
+            case .refused(let retryAfter) = hostLimits.tryAcquire(key: TargetHost(target: target.id, host: host))
+        {
             breaker?.releasePermission()
             return .wait(retryAfter: retryAfter)
         }

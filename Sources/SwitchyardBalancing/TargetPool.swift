@@ -80,7 +80,9 @@ public final class TargetPool: Sendable {
         var wait: Duration?
         func admit(_ index: Int, fallback: Bool) -> Bool {
             let target = targets[index]
-            guard excluded.isEmpty || !excluded.contains(target.id), target.connections.tryAcquire() else { return false }
+            guard excluded.isEmpty || !excluded.contains(target.id), target.connections.tryAcquire() else {
+                return false
+            }
             guard let guards, let refusal = guards.admit(target, host: request.destination, ignoringCircuit: fallback)
             else { return true }
             target.connections.release()

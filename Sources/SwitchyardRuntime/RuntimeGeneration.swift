@@ -35,7 +35,8 @@ final class RuntimeGeneration: Sendable {
         }
         self.pools = pools
         self.listenerSettings = zip(config.listeners, tlsSources).map { listener, tls in
-            Self.proxySettings(for: listener, pools: pools, tls: tls, metrics: metrics.listener(listener.name), logger: logger)
+            Self.proxySettings(
+                for: listener, pools: pools, tls: tls, metrics: metrics.listener(listener.name), logger: logger)
         }
         self.healthCheckers = Dictionary(
             config.pools.compactMap { settings in

@@ -3,13 +3,13 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
-import UnixSignals
 import SwitchyardAdmin
 import SwitchyardBalancing
 import SwitchyardConfig
 import SwitchyardProxy
 import SwitchyardTraffic
+import Synchronization
+import UnixSignals
 
 /// A running Switchyard: the event loops, the pools and the listeners built from one config.
 ///
@@ -119,7 +119,9 @@ public final class SwitchyardRuntime: Sendable {
         logger.notice("configuration reloaded", metadata: ["pools": "\(config.pools.count)"])
     }
 
-    private static func tlsSource(_ tls: ListenerTLSSettings, listener: String, logger: Logger) throws -> TLSContextSource {
+    private static func tlsSource(_ tls: ListenerTLSSettings, listener: String, logger: Logger) throws
+        -> TLSContextSource
+    {
         let clientAuth: TLSContextSource.ClientCertificates =
             switch tls.clientAuth {
             case .none: .none
@@ -128,7 +130,8 @@ public final class SwitchyardRuntime: Sendable {
             }
         do {
             return try TLSContextSource(
-                files: .init(certificateChain: tls.cert, privateKey: tls.key, clientCA: tls.clientCA, clientAuth: clientAuth),
+                files: .init(
+                    certificateChain: tls.cert, privateKey: tls.key, clientCA: tls.clientCA, clientAuth: clientAuth),
                 logger: logger
             )
         } catch {
@@ -174,7 +177,9 @@ public final class SwitchyardRuntime: Sendable {
             timedOut.succeed(false)
         }
         if (try? await timedOut.futureResult.get()) == true {
-            logger.warning("shutdown grace period over: closing remaining connections", metadata: ["grace": "\(shutdownGracePeriod)"])
+            logger.warning(
+                "shutdown grace period over: closing remaining connections",
+                metadata: ["grace": "\(shutdownGracePeriod)"])
         }
         for watcher in tlsWatchers { watcher.cancel() }
         generation.withLock { $0.stop() }
@@ -238,13 +243,16 @@ private struct HangupService: Service {
                 config = try configSource()
             } catch {
                 runtime.metrics.configReloaded(succeeded: false)
-                logger.error("SIGHUP: the config does not load; still running the old one", metadata: ["error": "\(error)"])
+                logger.error(
+                    "SIGHUP: the config does not load; still running the old one", metadata: ["error": "\(error)"])
                 continue
             }
             do {
                 try runtime.reload(config)
             } catch {
-                logger.error("SIGHUP: the config cannot be applied live; still running the old one", metadata: ["error": "\(error)"])
+                logger.error(
+                    "SIGHUP: the config cannot be applied live; still running the old one",
+                    metadata: ["error": "\(error)"])
             }
         }
     }
@@ -276,6 +284,9 @@ public struct ReloadError: Error, CustomStringConvertible {
 extension ListenerSettings {
     /// What a reload cannot change: the listening socket and how it is set up.
     fileprivate var restartIdentity: [String] {
-        [name, mode.rawValue, listen.description, tls.map { "\($0.cert) \($0.key) \($0.clientCA ?? "") \($0.clientAuth)" } ?? ""]
+        [
+            name, mode.rawValue, listen.description,
+            tls.map { "\($0.cert) \($0.key) \($0.clientCA ?? "") \($0.clientAuth)" } ?? "",
+        ]
     }
 }

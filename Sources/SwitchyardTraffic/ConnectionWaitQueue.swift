@@ -35,7 +35,8 @@ public final class ConnectionWaitQueue: Sendable {
     ) {
         self.timeout = timeout
         self.classHeader = classHeader?.lowercased()
-        self.classIndex = Dictionary(classes.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.classIndex = Dictionary(
+            classes.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.defaultClass = classIndex[defaultClass] ?? 0
         self.queue = LockedValue(WeightedFairQueue(capacity: capacity, weights: classes.map(\.weight)))
     }

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import ArgumentParser
 import SwitchyardConfig
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The config file flag and the seed's flat flags; each flat flag also reads `SWITCHYARD_<NAME>`.
 struct ConfigOptions: ParsableArguments {

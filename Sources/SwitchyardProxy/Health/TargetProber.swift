@@ -21,7 +21,9 @@ final class TargetProber: Sendable {
     private let scheduled: NIOLoopBoundBox<Scheduled<Void>?>
     private let stopped = ManagedAtomic(false)
 
-    init(target: BalancingTarget, route: UpstreamRoute, pool: UpstreamPool, check: HealthCheck, eventLoop: any EventLoop) {
+    init(
+        target: BalancingTarget, route: UpstreamRoute, pool: UpstreamPool, check: HealthCheck, eventLoop: any EventLoop
+    ) {
         self.target = target
         self.route = route
         self.pool = pool

@@ -21,12 +21,16 @@ public final class TrafficMetrics: Sendable {
     private let poolStats = LockedValue<[String: RequestStats]>([:])
     private let targetMetrics = LockedValue<[String: [String: TargetMetrics]]>([:])
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), clock: any MonotonicClock = SystemClock()) {
+    public init(
+        registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), clock: any MonotonicClock = SystemClock()
+    ) {
         self.registry = registry
         self.stats = RequestStats(clock: clock)
         self.limitRejections = LockedValue([:])
         self.reloads = LockedValue([:])
-        self.adminAuthFailures = (ListenerMetrics.authFailureCounter(listener: "admin", registry: registry), LockedValue(0))
+        self.adminAuthFailures = (
+            ListenerMetrics.authFailureCounter(listener: "admin", registry: registry), LockedValue(0)
+        )
     }
 
     /// Counts a request or connection refused by a limit: `listener_connections`, `rate_limit`, `queue`,
@@ -34,7 +38,10 @@ public final class TrafficMetrics: Sendable {
     public func limitRejected(_ kind: String) {
         limitRejections.withLock { counters in
             if counters[kind] == nil {
-                counters[kind] = registry.makeCounter(descriptor: .switchyard("limit_rejections", unit: "total", help: "Requests and connections refused by a limit, by kind."), labels: [("kind", kind)])
+                counters[kind] = registry.makeCounter(
+                    descriptor: .switchyard(
+                        "limit_rejections", unit: "total", help: "Requests and connections refused by a limit, by kind."
+                    ), labels: [("kind", kind)])
             }
             return counters[kind]!
         }.increment()
@@ -44,7 +51,9 @@ public final class TrafficMetrics: Sendable {
     public func configReloaded(succeeded: Bool) {
         reloads.withLock { counters in
             if counters[succeeded] == nil {
-                counters[succeeded] = registry.makeCounter(descriptor: .switchyard("config_reloads", unit: "total", help: "Configuration reloads, by result."), labels: [("result", succeeded ? "success" : "failure")])
+                counters[succeeded] = registry.makeCounter(
+                    descriptor: .switchyard("config_reloads", unit: "total", help: "Configuration reloads, by result."),
+                    labels: [("result", succeeded ? "success" : "failure")])
             }
             return counters[succeeded]!
         }.increment()
@@ -121,22 +130,40 @@ public final class ListenerMetrics: Sendable {
         self.traffic = traffic
         let registry = traffic.registry
         let labels = [("listener", name)]
-        activeConnections = registry.makeGauge(descriptor: .switchyard("active_connections", unit: "", help: "Client connections open now."), labels: labels)
-        tunnels = registry.makeCounter(descriptor: .switchyard("tunnels", unit: "total", help: "CONNECT tunnels and WebSocket upgrades opened."), labels: labels)
-        rateLimited = registry.makeCounter(descriptor: .switchyard("rate_limited", unit: "total", help: "Requests answered 429 by a rate limit."), labels: labels)
+        activeConnections = registry.makeGauge(
+            descriptor: .switchyard("active_connections", unit: "", help: "Client connections open now."),
+            labels: labels)
+        tunnels = registry.makeCounter(
+            descriptor: .switchyard("tunnels", unit: "total", help: "CONNECT tunnels and WebSocket upgrades opened."),
+            labels: labels)
+        rateLimited = registry.makeCounter(
+            descriptor: .switchyard("rate_limited", unit: "total", help: "Requests answered 429 by a rate limit."),
+            labels: labels)
         authFailures = Self.authFailureCounter(listener: name, registry: registry)
-        bytesIn = registry.makeCounter(descriptor: .switchyard("bytes", unit: "total", help: "Body bytes relayed, in from clients and out to them."), labels: labels + [("direction", "in")])
-        bytesOut = registry.makeCounter(descriptor: .switchyard("bytes", unit: "total", help: "Body bytes relayed, in from clients and out to them."), labels: labels + [("direction", "out")])
+        bytesIn = registry.makeCounter(
+            descriptor: .switchyard(
+                "bytes", unit: "total", help: "Body bytes relayed, in from clients and out to them."),
+            labels: labels + [("direction", "in")])
+        bytesOut = registry.makeCounter(
+            descriptor: .switchyard(
+                "bytes", unit: "total", help: "Body bytes relayed, in from clients and out to them."),
+            labels: labels + [("direction", "out")])
         duration = registry.makeDurationHistogram(
-            descriptor: .switchyard("request_duration", unit: "seconds", help: "Time from a request's head to its last response byte (tunnels: their whole life)."), labels: labels,
-            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
-                      .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5),
-                      .seconds(5), .seconds(10), .seconds(30)])
+            descriptor: .switchyard(
+                "request_duration", unit: "seconds",
+                help: "Time from a request's head to its last response byte (tunnels: their whole life)."),
+            labels: labels,
+            buckets: [
+                .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5),
+                .seconds(5), .seconds(10), .seconds(30),
+            ])
     }
 
     static func authFailureCounter(listener: String, registry: PrometheusCollectorRegistry) -> Counter {
         registry.makeCounter(
-            descriptor: .switchyard("auth_failures", unit: "total", help: "Requests with missing or wrong credentials."),
+            descriptor: .switchyard(
+                "auth_failures", unit: "total", help: "Requests with missing or wrong credentials."),
             labels: [("listener", listener)])
     }
 
@@ -198,23 +225,45 @@ public final class TargetMetrics: Sendable {
         self.labels = labels
         self.registry = registry
         self.errors = LockedValue([:])
-        selections = registry.makeCounter(descriptor: .switchyard("balancer_selections", unit: "total", help: "Times the balancer picked the target."), labels: labels)
-        activeConnections = registry.makeGauge(descriptor: .switchyard("target_active_connections", unit: "", help: "Requests and tunnels open through the target now."), labels: labels)
-        healthy = registry.makeGauge(descriptor: .switchyard("target_healthy", unit: "", help: "1 when the target is in rotation by health (checks, ejection, circuit), else 0."), labels: labels)
-        circuitState = registry.makeGauge(descriptor: .switchyard("circuit_state", unit: "", help: "Circuit breaker: 0 closed, 1 half-open, 2 open."), labels: labels)
-        checksPassed = registry.makeCounter(descriptor: .switchyard("health_checks", unit: "total", help: "Active health checks, by result."), labels: labels + [("result", "passed")])
-        checksFailed = registry.makeCounter(descriptor: .switchyard("health_checks", unit: "total", help: "Active health checks, by result."), labels: labels + [("result", "failed")])
+        selections = registry.makeCounter(
+            descriptor: .switchyard(
+                "balancer_selections", unit: "total", help: "Times the balancer picked the target."), labels: labels)
+        activeConnections = registry.makeGauge(
+            descriptor: .switchyard(
+                "target_active_connections", unit: "", help: "Requests and tunnels open through the target now."),
+            labels: labels)
+        healthy = registry.makeGauge(
+            descriptor: .switchyard(
+                "target_healthy", unit: "",
+                help: "1 when the target is in rotation by health (checks, ejection, circuit), else 0."), labels: labels
+        )
+        circuitState = registry.makeGauge(
+            descriptor: .switchyard("circuit_state", unit: "", help: "Circuit breaker: 0 closed, 1 half-open, 2 open."),
+            labels: labels)
+        checksPassed = registry.makeCounter(
+            descriptor: .switchyard("health_checks", unit: "total", help: "Active health checks, by result."),
+            labels: labels + [("result", "passed")])
+        checksFailed = registry.makeCounter(
+            descriptor: .switchyard("health_checks", unit: "total", help: "Active health checks, by result."),
+            labels: labels + [("result", "failed")])
         checkDuration = registry.makeDurationHistogram(
-            descriptor: .switchyard("health_check_duration", unit: "seconds", help: "Time an active health check took."), labels: labels,
-            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500),
-                      .seconds(1), .seconds(5), .seconds(10)])
+            descriptor: .switchyard(
+                "health_check_duration", unit: "seconds", help: "Time an active health check took."), labels: labels,
+            buckets: [
+                .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500),
+                .seconds(1), .seconds(5), .seconds(10),
+            ])
     }
 
     /// Counts an upstream failure of `kind` (`connect_failed`, `reset`, `timeout`, `server_error`).
     func upstreamError(_ kind: String) {
         errors.withLock { counters in
             if counters[kind] == nil {
-                counters[kind] = registry.makeCounter(descriptor: .switchyard("upstream_errors", unit: "total", help: "Failures of requests and tunnels through the target, by kind."), labels: labels + [("kind", kind)])
+                counters[kind] = registry.makeCounter(
+                    descriptor: .switchyard(
+                        "upstream_errors", unit: "total",
+                        help: "Failures of requests and tunnels through the target, by kind."),
+                    labels: labels + [("kind", kind)])
             }
             return counters[kind]!
         }.increment()

@@ -34,7 +34,8 @@ final class TargetLease {
         guard upstreamDuration == nil else { return }
         let latency = Duration.nanoseconds((NIODeadline.now() - start).nanoseconds)
         upstreamDuration = latency
-        pool.balancer.report(target, outcome: result.isSuccess ? .success(latency: latency) : .failure(latency: latency))
+        pool.balancer.report(
+            target, outcome: result.isSuccess ? .success(latency: latency) : .failure(latency: latency))
         if let kind = result.errorKind { metrics?.upstreamError(kind) }
         if let guards = pool.balancer.guards {
             pool.log(guards.record(result, for: target, host: host))

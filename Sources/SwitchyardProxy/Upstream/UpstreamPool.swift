@@ -139,9 +139,11 @@ public final class UpstreamPool: Sendable {
             logger.notice("pool \(name) has healthy targets again")
         } else if let target {
             logger.warning(
-                "pool \(name) has no healthy target; on_all_unhealthy \(balancer.onAllUnhealthy) sends traffic to \(target)")
+                "pool \(name) has no healthy target; on_all_unhealthy \(balancer.onAllUnhealthy) sends traffic to \(target)"
+            )
         } else {
-            logger.warning("pool \(name) has no target to send to; on_all_unhealthy \(balancer.onAllUnhealthy) rejects requests")
+            logger.warning(
+                "pool \(name) has no target to send to; on_all_unhealthy \(balancer.onAllUnhealthy) rejects requests")
         }
     }
 

@@ -1,12 +1,13 @@
+import Logging
+import SwitchyardAdmin
+import SwitchyardBalancing
+import SwitchyardConfig
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
     import Musl
 #endif
-import Logging
-import SwitchyardAdmin
-import SwitchyardBalancing
-import SwitchyardConfig
 
 /// The running Switchyard as the admin server sees it. Changes that the live state can take (enable, disable,
 /// drain) are made in place; the rest (targets added or removed, weights, keys, a whole config) become a new config
@@ -45,7 +46,8 @@ extension SwitchyardRuntime: AdminSource {
 
     public func addTarget(_ target: TargetSpec, toPool pool: String) async throws(AdminError) -> TargetInfo {
         let added = TargetSettings(
-            sourceIP: target.sourceIP, url: target.url, weight: target.weight ?? 1, maxConnections: target.maxConnections)
+            sourceIP: target.sourceIP, url: target.url, weight: target.weight ?? 1,
+            maxConnections: target.maxConnections)
         try change(pool: pool) { settings throws(AdminError) in
             guard !settings.targets.contains(where: { $0.id == added.id }) else { throw .targetExists(added.id) }
             settings.targets.append(added)

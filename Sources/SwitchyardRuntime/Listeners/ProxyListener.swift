@@ -2,10 +2,10 @@ import Logging
 import NIOCore
 import NIOExtras
 import NIOPosix
-import Synchronization
 import SwitchyardConfig
 import SwitchyardProxy
 import SwitchyardTraffic
+import Synchronization
 
 /// One bound proxy listener (any mode): accepts connections up to its limit and stops gracefully.
 final class ProxyListener: Sendable {
@@ -72,7 +72,10 @@ final class ProxyListener: Sendable {
             state.withLock { $0 = (channel, quiescing) }
             logger.info(
                 "listening",
-                metadata: ["listener": "\(name)", "mode": "\(mode.rawValue)", "address": "\(channel.localAddress?.description ?? "?")"]
+                metadata: [
+                    "listener": "\(name)", "mode": "\(mode.rawValue)",
+                    "address": "\(channel.localAddress?.description ?? "?")",
+                ]
             )
         } catch {
             quiescing.initiateShutdown(promise: nil)

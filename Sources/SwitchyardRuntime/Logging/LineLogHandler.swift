@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-import Logging
 import Atomics
+import Logging
 import SwitchyardConfig
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Writes one log record per line to standard output, as a JSON object or as `key=value` text.
 ///
@@ -58,7 +59,8 @@ public struct LineLogHandler: LogHandler {
         var line: String
         switch format {
         case .json:
-            line = "{\"time\":\(DoubleQuoted.string(time)),\"level\":\(DoubleQuoted.string(event.level.rawValue)),\"msg\":\(DoubleQuoted.string(event.message.description))"
+            line =
+                "{\"time\":\(DoubleQuoted.string(time)),\"level\":\(DoubleQuoted.string(event.level.rawValue)),\"msg\":\(DoubleQuoted.string(event.message.description))"
             for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
                 line += ",\(DoubleQuoted.string(key)):\(DoubleQuoted.string(value.description))"
             }

@@ -1,13 +1,14 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
 import NIOCore
 import SwitchyardBalancing
 import SwitchyardProxy
 import SwitchyardStats
 import SwitchyardTraffic
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// What operators see of a running Switchyard: readiness, Prometheus metrics, the `/stats` document and the live
 /// state of every target, all read from the runtime's state when asked.

@@ -94,7 +94,9 @@ extension HealthCheckSettings {
             probe: probe,
             interval: TimeAmount(interval),
             timeout: TimeAmount(timeout),
-            egressDestination: parsedTarget.map { HealthCheck.Destination(host: $0.host, port: $0.port, path: $0.path) },
+            egressDestination: parsedTarget.map {
+                HealthCheck.Destination(host: $0.host, port: $0.port, path: $0.path)
+            },
             thresholds: HealthStateMachine.Configuration(
                 failureThreshold: failureThreshold,
                 successThreshold: successThreshold,
