@@ -206,10 +206,11 @@ public final class SwitchyardRuntime: Sendable {
         try await start()
         let listen = config.admin.listen
         let group = ServiceGroup(
+            // Shut down in reverse order: the admin server goes last, so /ready answers 503 while listeners drain.
             services: [
+                makeAdminServer(host: listen.host, port: listen.port),
                 RuntimeService(runtime: self),
                 HangupService(signals: hangups, runtime: self, configSource: configSource, logger: logger),
-                makeAdminServer(host: listen.host, port: listen.port),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
