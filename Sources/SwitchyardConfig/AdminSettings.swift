@@ -7,19 +7,23 @@ public struct AdminSettings: Sendable, Equatable {
     public var adminKeys: [String]
     /// Write configuration changes made through the API back to the config file.
     public var persist: Bool
+    /// Count requests per destination host for at most this many hosts (the rest as `other`); 0 turns it off.
+    public var perHostMetrics: Int
 
     public init(
         listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 9090),
         apiKeys: [String] = [],
         adminKeys: [String] = [],
-        persist: Bool = false
+        persist: Bool = false,
+        perHostMetrics: Int = 0
     ) {
         self.listen = listen
         self.apiKeys = apiKeys
         self.adminKeys = adminKeys
         self.persist = persist
+        self.perHostMetrics = perHostMetrics
     }
 
-    /// Listening on 127.0.0.1:9090, no keys, nothing persisted.
+    /// Listening on 127.0.0.1:9090, no keys, nothing persisted, no per-host metrics.
     public static let `default` = AdminSettings()
 }

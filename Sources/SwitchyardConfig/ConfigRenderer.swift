@@ -29,6 +29,7 @@ struct ConfigRenderer {
             for key in keys { add(2, "- \(DoubleQuoted.string(redactingSecrets ? "<redacted>" : key))") }
         }
         add(1, "persist: \(config.admin.persist)")
+        add(1, "per_host_metrics: \(config.admin.perHostMetrics)")
         add(0, "workers: \(config.workers)")
         add(0, config.listeners.isEmpty ? "listeners: []" : "listeners:")
         for listener in config.listeners { write(listener) }

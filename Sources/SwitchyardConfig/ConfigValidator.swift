@@ -43,6 +43,9 @@ struct ConfigValidator {
                 report("keys must be at least 16 characters, got \(key.count)", at: "admin.\(name)[\(index)]")
             }
         }
+        if !(0...10_000).contains(config.admin.perHostMetrics) {
+            report("must be 0-10000, got \(config.admin.perHostMetrics)", at: "admin.per_host_metrics")
+        }
         if let owner = addressOwners[config.admin.listen] {
             report("\(config.admin.listen) is already used by listener \"\(owner)\"", at: "admin.listen")
         }

@@ -49,7 +49,7 @@ public final class SwitchyardRuntime: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         self.group = group
         self.shutdownGracePeriod = config.listeners.map(\.timeouts.shutdown).max() ?? .seconds(30)
-        let metrics = TrafficMetrics()
+        let metrics = TrafficMetrics(perHostLimit: config.admin.perHostMetrics)
         self.metrics = metrics
         do {
             let eventLoops = Array(group.makeIterator())

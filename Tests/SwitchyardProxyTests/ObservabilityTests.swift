@@ -102,4 +102,22 @@ struct ObservabilityTests {
             #expect(proxy.runtime.readiness().reasons.contains("shutting down"))
         }
     }
+
+    @Test func perHostCountersAreOptInAndCapped() async throws {
+        try await withProxy(yaml: ProxyHarness.forwardYAML().replacingOccurrences(
+            of: "listeners:", with: "admin: { listen: \"127.0.0.1:0\", per_host_metrics: 2 }\nlisteners:")
+        ) { proxy, origin in
+            for host in ["127.0.0.1", "localhost"] {
+                _ = try Subprocess.curl(["-o", "/dev/null", "-x", proxy.proxyURL, "http://\(host):\(origin.port)/ip?[1-2]"])
+            }
+            let other = try await TestOrigin.start(group: proxy.group)
+            defer { Task { await other.stop() } }
+            _ = try Subprocess.curl(["-o", "/dev/null", "-x", proxy.proxyURL, "http://127.0.0.1:\(other.port)/ip?[1-3]"])
+            try await Task.sleep(for: .milliseconds(200))
+            let metrics = proxy.runtime.metricsText()
+            #expect(value(metrics, #"switchyard_destination_requests_total{host="127.0.0.1:\#(origin.port)"}"#) == 2)
+            #expect(value(metrics, #"switchyard_destination_requests_total{host="localhost:\#(origin.port)"}"#) == 2)
+            #expect(value(metrics, #"switchyard_destination_requests_total{host="other"}"#) == 3)
+        }
+    }
 }

@@ -468,6 +468,7 @@ extension HTTPProxyHandler {
         let duration = Duration.nanoseconds((NIODeadline.now() - start).nanoseconds)
         settings.metrics?.recordRequest(
             method: method, status: status, duration: duration, bytesIn: bytesIn, bytesOut: bytesOut)
+        settings.metrics?.traffic.countHost(lease.host)
         let succeeded = status < 500
         lease.pool.metrics?.stats.record(latency: duration, succeeded: succeeded, bytesIn: bytesIn, bytesOut: bytesOut)
         lease.metrics?.stats.record(latency: duration, succeeded: succeeded, bytesIn: bytesIn, bytesOut: bytesOut)

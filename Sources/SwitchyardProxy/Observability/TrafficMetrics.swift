@@ -17,13 +17,20 @@ public final class TrafficMetrics: Sendable {
     private let limitRejections: LockedValue<[String: Counter]>
     private let reloads: LockedValue<[Bool: Counter]>
     private let adminAuthFailures: (counter: Counter, exported: LockedValue<Int>)
+    /// Requests per destination host, for at most `hostLimit` hosts; empty when off.
+    private let hostCounters = LockedValue<[String: Counter]>([:])
+    private let hostLimit: Int
     /// Pool windows and target metrics by pool (and target), kept across reloads so windows carry on.
     private let poolStats = LockedValue<[String: RequestStats]>([:])
     private let targetMetrics = LockedValue<[String: [String: TargetMetrics]]>([:])
 
+    /// - Parameter perHostLimit: how many destination hosts get their own request counter (the rest count as
+    ///   `other`); 0 counts none.
     public init(
-        registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), clock: any MonotonicClock = SystemClock()
+        registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), perHostLimit: Int = 0,
+        clock: any MonotonicClock = SystemClock()
     ) {
+        self.hostLimit = perHostLimit
         self.registry = registry
         self.stats = RequestStats(clock: clock)
         self.limitRejections = LockedValue([:])
@@ -44,6 +51,24 @@ public final class TrafficMetrics: Sendable {
                     ), labels: [("kind", kind)])
             }
             return counters[kind]!
+        }.increment()
+    }
+
+    /// Counts a request to `host` when per-host counting is on: its own series for the first `perHostLimit` hosts
+    /// seen, `other` for the rest, so the label stays bounded.
+    func countHost(_ host: String) {
+        guard hostLimit > 0 else { return }
+        hostCounters.withLock { counters in
+            if let counter = counters[host] { return counter }
+            let label = counters.count < hostLimit ? host : "other"
+            if let counter = counters[label] { return counter }
+            let counter = registry.makeCounter(
+                descriptor: .switchyard(
+                    "destination_requests", unit: "total",
+                    help: "Requests and tunnels by destination host, for the first hosts seen (admin.per_host_metrics)."),
+                labels: [("host", label)])
+            counters[label] = counter
+            return counter
         }.increment()
     }
 
