@@ -44,7 +44,8 @@ final class RuntimeGeneration: Sendable {
                     let checker = PoolHealthChecker(
                         pool: pools[settings.name]!,
                         check: $0.healthCheck(initialState: settings.resilience.initialState),
-                        eventLoops: eventLoops)
+                        eventLoops: eventLoops,
+                        previous: previous?.healthCheckers[settings.name])
                     return (settings.name, checker)
                 }
             },

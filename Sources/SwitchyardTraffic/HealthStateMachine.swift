@@ -55,7 +55,7 @@ public struct HealthStateMachine: Sendable {
         }
     }
 
-    public let configuration: Configuration
+    public private(set) var configuration: Configuration
     public private(set) var state: State
     public private(set) var cause: Cause = .initialState
     /// The most recent check, nil before the first.
@@ -71,6 +71,13 @@ public struct HealthStateMachine: Sendable {
         self.clock = clock
         self.state = configuration.initialState == .healthy ? .healthy : .unhealthy
         self.lastTransition = clock.nanoseconds()
+    }
+
+    /// A machine with new thresholds that carries on from `previous` (a configuration reload): same state, cause,
+    /// last result and streaks, so a target that was out stays out until the new `successThreshold` is met.
+    public init(continuing previous: HealthStateMachine, configuration: Configuration) {
+        self = previous
+        self.configuration = configuration
     }
 
     /// Records one check's outcome.

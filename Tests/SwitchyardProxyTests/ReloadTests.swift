@@ -53,6 +53,31 @@ struct ReloadTests {
         }
     }
 
+    @Test func anUnhealthyTargetStaysOutAcrossAReload() async throws {
+        try await withResources { resources in
+            let sick = try await HealthBackend(group: resources.group)
+            let well = try await HealthBackend(group: resources.group)
+            defer { Task { await sick.stop(); await well.stop() } }
+            func config(_ backends: [HealthBackend]) -> String {
+                yaml(backends).replacingOccurrences(
+                    of: "    targets:",
+                    with: "    health_check: { type: http, interval: 100ms, timeout: 1s, path: /health, failure_threshold: 2, success_threshold: 2 }\n    targets:")
+            }
+            sick.setFailing(true)
+            let proxy = resources.track(try await ProxyHarness(yaml: config([sick])))
+            let deadline = ContinuousClock.now + .seconds(10)
+            while proxy.runtime.target(sick.url, inPool: "backends")!.state.isHealthy, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try proxy.runtime.reload(try ConfigLoader.parse(yaml: config([sick, well]), file: nil))
+            let target = try #require(proxy.runtime.target(sick.url, inPool: "backends"))
+            #expect(!target.state.isHealthy, "the verdict carries over the reload")
+            #expect(proxy.runtime.condition(of: target, inPool: "backends").healthCause.hasPrefix("2 consecutive failed checks"))
+            #expect(try statuses(["\(proxy.proxyURL)/page?[1-4]"]) == Array(repeating: "200", count: 4))
+            #expect(sick.requestSources.isEmpty && well.requestSources.count == 4)
+        }
+    }
+
     @Test func changingAListenerIsRefusedAndTheOldConfigKeepsServing() async throws {
         try await withResources { resources in
             let backend = try await HealthBackend(group: resources.group)

@@ -8,12 +8,14 @@ import SwitchyardTraffic
 public final class PoolHealthChecker: Sendable {
     private let probers: [TargetProber]
 
-    public init(pool: UpstreamPool, check: HealthCheck, eventLoops: [any EventLoop]) {
+    /// - Parameter previous: the pool's checker before a configuration reload; targets that stay carry on from
+    ///   its verdicts.
+    public init(pool: UpstreamPool, check: HealthCheck, eventLoops: [any EventLoop], previous: PoolHealthChecker? = nil) {
         precondition(!eventLoops.isEmpty, "health checks need an event loop")
         probers = pool.balancer.targets.enumerated().map { index, target in
             TargetProber(
                 target: target, route: pool.route(of: target.id), pool: pool, check: check,
-                eventLoop: eventLoops[index % eventLoops.count])
+                eventLoop: eventLoops[index % eventLoops.count], previous: previous?.status(of: target.id))
         }
     }
 

@@ -21,15 +21,19 @@ final class TargetProber: Sendable {
     private let scheduled: NIOLoopBoundBox<Scheduled<Void>?>
     private let stopped = ManagedAtomic(false)
 
+    /// - Parameter previous: the verdict of this target's prober before a reload, to carry on from.
     init(
-        target: BalancingTarget, route: UpstreamRoute, pool: UpstreamPool, check: HealthCheck, eventLoop: any EventLoop
+        target: BalancingTarget, route: UpstreamRoute, pool: UpstreamPool, check: HealthCheck, eventLoop: any EventLoop,
+        previous: HealthStateMachine?
     ) {
         self.target = target
         self.route = route
         self.pool = pool
         self.check = check
         self.eventLoop = eventLoop
-        let machine = HealthStateMachine(configuration: check.thresholds)
+        let machine =
+            previous.map { HealthStateMachine(continuing: $0, configuration: check.thresholds) }
+            ?? HealthStateMachine(configuration: check.thresholds)
         target.state.isHealthy = machine.state == .healthy
         self.machine = LockedValue(machine)
         self.scheduled = .makeEmptyBox(valueType: Scheduled<Void>.self, eventLoop: eventLoop)
