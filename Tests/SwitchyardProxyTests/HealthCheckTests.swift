@@ -8,33 +8,7 @@ struct HealthCheckTests {
     private static let check = "{ type: http, interval: 100ms, timeout: 1s, path: /health, failure_threshold: 3, success_threshold: 2 }"
 
     private func reverseYAML(_ backends: [HealthBackend], check: String = Self.check, extra: String = "") -> String {
-        """
-        log: { level: error, format: text }
-        listeners:
-          - { name: web, mode: reverse, listen: "127.0.0.1:0", pool: backends }
-        pools:
-          backends:
-            policy: round-robin
-            health_check: \(check)
-        \(extra)    targets:
-        \(backends.map { "      - url: \"\($0.url)\"" }.joined(separator: "\n"))
-
-        """
-    }
-
-    /// Polls `condition` every 5 ms for up to `seconds`.
-    private func eventually(within seconds: Double = 5, _ condition: () -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        return condition()
-    }
-
-    private func statuses(_ arguments: [String]) throws -> [String] {
-        try Subprocess.curl(["-o", "/dev/null", "-w", "%{http_code}\\n"] + arguments).stdout
-            .split(separator: "\n").map(String.init)
+        HealthBackend.reverseYAML(backends, poolExtra: "    health_check: \(check)\n" + extra)
     }
 
     @Test func aFailingBackendLeavesAfterExactlyTheThresholdAndReturnsAfterTheSuccessThreshold() async throws {
@@ -53,7 +27,7 @@ struct HealthCheckTests {
             #expect(flaky.failedChecks() >= 3)
 
             let servedBefore = flaky.requestSources.count
-            #expect(try statuses(["\(proxy.proxyURL)/page?[1-20]"]) == Array(repeating: "200", count: 20))
+            #expect(try Subprocess.statuses(["\(proxy.proxyURL)/page?[1-20]"]) == Array(repeating: "200", count: 20))
             #expect(flaky.requestSources.count == servedBefore, "nothing is routed to an unhealthy backend")
 
             flaky.setFailing(false)
@@ -63,7 +37,7 @@ struct HealthCheckTests {
                 "back after exactly success_threshold passed checks")
             #expect(flaky.requestSources.count == servedBefore)
 
-            #expect(try statuses(["\(proxy.proxyURL)/page?[1-20]"]) == Array(repeating: "200", count: 20))
+            #expect(try Subprocess.statuses(["\(proxy.proxyURL)/page?[1-20]"]) == Array(repeating: "200", count: 20))
             #expect(flaky.requestSources.count - servedBefore == 10, "round robin includes it again")
         }
     }
@@ -94,14 +68,14 @@ struct HealthCheckTests {
 
             let before = checked.requestSources.count
             let through = ["-x", proxy.proxyURL, "http://127.0.0.1:\(checked.port)/page?[1-30]"]
-            #expect(try statuses(through) == Array(repeating: "200", count: 30))
+            #expect(try Subprocess.statuses(through) == Array(repeating: "200", count: 30))
             let sources = Set(checked.requestSources.dropFirst(before))
             #expect(sources == ["127.0.0.2", "127.0.0.4"], "the failing source address takes no traffic")
 
             checked.setFailing(false, from: "127.0.0.3")
             #expect(try await eventually { target.state.isHealthy })
             let after = checked.requestSources.count
-            #expect(try statuses(through) == Array(repeating: "200", count: 30))
+            #expect(try Subprocess.statuses(through) == Array(repeating: "200", count: 30))
             #expect(checked.requestSources.dropFirst(after).filter { $0 == "127.0.0.3" }.count == 10)
         }
     }
@@ -119,7 +93,7 @@ struct HealthCheckTests {
             #expect(try await eventually { !deadTarget.state.isHealthy })
             try await Task.sleep(for: .milliseconds(300))
             #expect(liveTarget.state.isHealthy)
-            #expect(try statuses(["\(proxy.proxyURL)/page?[1-10]"]) == Array(repeating: "200", count: 10))
+            #expect(try Subprocess.statuses(["\(proxy.proxyURL)/page?[1-10]"]) == Array(repeating: "200", count: 10))
         }
     }
 
@@ -134,7 +108,7 @@ struct HealthCheckTests {
             let targets = try backends.map { try #require(proxy.runtime.target($0.url, inPool: "backends")) }
             #expect(try await eventually { targets.allSatisfy { !$0.state.isHealthy } })
 
-            let answers = try statuses(["\(proxy.proxyURL)/page?[1-10]"])
+            let answers = try Subprocess.statuses(["\(proxy.proxyURL)/page?[1-10]"])
             let served = backends.map(\.requestSources.count).reduce(0, +)
             if mode == "reject" {
                 #expect(answers == Array(repeating: "503", count: 10))
@@ -156,14 +130,14 @@ struct HealthCheckTests {
             let proxy = resources.track(try await ProxyHarness(yaml: reverseYAML([backend], check: check, extra: extra)))
             let target = try #require(proxy.runtime.target(backend.url, inPool: "backends"))
             #expect(!target.state.isHealthy)
-            #expect(try statuses(["\(proxy.proxyURL)/page"]) == ["503"])
+            #expect(try Subprocess.statuses(["\(proxy.proxyURL)/page"]) == ["503"])
             #expect(try await eventually { backend.failedChecks() >= 1 })
             backend.setFailing(false)
             #expect(try await eventually { target.state.isHealthy })
             #expect(
                 proxy.runtime.condition(of: target, inPool: "backends").healthCause == "3 consecutive passed checks",
                 "once its first check failed, a new target needs success_threshold passed checks")
-            #expect(try statuses(["\(proxy.proxyURL)/page"]) == ["200"])
+            #expect(try Subprocess.statuses(["\(proxy.proxyURL)/page"]) == ["200"])
         }
     }
 }

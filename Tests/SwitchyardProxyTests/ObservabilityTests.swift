@@ -4,25 +4,6 @@ import Testing
 /// Metrics, `/stats` and readiness read from a running Switchyard after known traffic.
 @Suite(.timeLimit(.minutes(2)))
 struct ObservabilityTests {
-    private func yaml(_ backends: [HealthBackend], extra: String = "") -> String {
-        """
-        log: { level: error, format: text }
-        listeners:
-          - { name: web, mode: reverse, listen: "127.0.0.1:0", pool: backends }
-        pools:
-          backends:
-            policy: round-robin
-        \(extra)    targets:
-        \(backends.map { "      - url: \"\($0.url)\"" }.joined(separator: "\n"))
-
-        """
-    }
-
-    private func statuses(_ arguments: [String]) throws -> [String] {
-        try Subprocess.curl(["-o", "/dev/null", "-w", "%{http_code}\\n"] + arguments).stdout
-            .split(separator: "\n").map(String.init)
-    }
-
     private func value(_ metrics: String, _ series: String) -> Double? {
         metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }
             .flatMap { Double($0.split(separator: " ").last!) }
@@ -32,9 +13,9 @@ struct ObservabilityTests {
         try await withResources { resources in
             let backends = [try await HealthBackend(group: resources.group), try await HealthBackend(group: resources.group)]
             defer { Task { for backend in backends { await backend.stop() } } }
-            let proxy = resources.track(try await ProxyHarness(yaml: yaml(backends)))
-            #expect(try statuses(["\(proxy.proxyURL)/page?[1-10]"]) == Array(repeating: "200", count: 10))
-            #expect(try statuses(["-X", "POST", "-d", "hello", "\(proxy.proxyURL)/form?[1-3]"]).count == 3)
+            let proxy = resources.track(try await ProxyHarness(yaml: HealthBackend.reverseYAML(backends)))
+            #expect(try Subprocess.statuses(["\(proxy.proxyURL)/page?[1-10]"]) == Array(repeating: "200", count: 10))
+            #expect(try Subprocess.statuses(["-X", "POST", "-d", "hello", "\(proxy.proxyURL)/form?[1-3]"]).count == 3)
 
             // The proxy counts a request just after its last byte went out: wait for the last one.
             let deadline = ContinuousClock.now + .seconds(5)
@@ -65,8 +46,8 @@ struct ObservabilityTests {
         try await withResources { resources in
             let backend = try await HealthBackend(group: resources.group)
             defer { Task { await backend.stop() } }
-            let proxy = resources.track(try await ProxyHarness(yaml: yaml([backend])))
-            #expect(try statuses(["\(proxy.proxyURL)/page?[1-5]"]) == Array(repeating: "200", count: 5))
+            let proxy = resources.track(try await ProxyHarness(yaml: HealthBackend.reverseYAML([backend])))
+            #expect(try Subprocess.statuses(["\(proxy.proxyURL)/page?[1-5]"]) == Array(repeating: "200", count: 5))
             try await Task.sleep(for: .milliseconds(200))  // the last request is counted just after its answer
             let document = try JSONSerialization.jsonObject(with: Data(proxy.runtime.statsJSON().utf8)) as! [String: Any]
             let windows = document["windows"] as! [String: [String: Any]]
@@ -88,16 +69,13 @@ struct ObservabilityTests {
             let backend = try await HealthBackend(group: resources.group)
             defer { Task { await backend.stop() } }
             let check = "    health_check: { type: http, interval: 100ms, timeout: 1s, path: /health, failure_threshold: 1, success_threshold: 1 }\n"
-            let proxy = try await ProxyHarness(yaml: yaml([backend], extra: check))
+            let proxy = try await ProxyHarness(yaml: HealthBackend.reverseYAML([backend], poolExtra: check))
             #expect(proxy.runtime.readiness().ready)
             backend.setFailing(true)
-            var deadline = ContinuousClock.now + .seconds(10)
-            while proxy.runtime.readiness().ready, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            _ = try await eventually { !proxy.runtime.readiness().ready }
             #expect(proxy.runtime.readiness().reasons == ["pool backends has no selectable target"])
             backend.setFailing(false)
-            deadline = ContinuousClock.now + .seconds(10)
-            while !proxy.runtime.readiness().ready, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-            #expect(proxy.runtime.readiness().ready)
+            #expect(try await eventually { proxy.runtime.readiness().ready })
             await proxy.shutdown()
             #expect(proxy.runtime.readiness().reasons.contains("shutting down"))
         }

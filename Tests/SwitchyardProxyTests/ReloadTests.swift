@@ -10,22 +10,7 @@ import Testing
 @Suite(.timeLimit(.minutes(2)))
 struct ReloadTests {
     private func yaml(_ backends: [HealthBackend]) -> String {
-        """
-        log: { level: error, format: text }
-        listeners:
-          - { name: web, mode: reverse, listen: "127.0.0.1:0", pool: backends }
-        pools:
-          backends:
-            policy: round-robin
-            targets:
-        \(backends.map { "      - url: \"\($0.url)\"" }.joined(separator: "\n"))
-
-        """
-    }
-
-    private func statuses(_ arguments: [String]) throws -> [String] {
-        try Subprocess.curl(["-o", "/dev/null", "-w", "%{http_code}\\n"] + arguments).stdout
-            .split(separator: "\n").map(String.init)
+        HealthBackend.reverseYAML(backends)
     }
 
     @Test func addedTargetsTakeTrafficAndStayingTargetsKeepTheirState() async throws {
@@ -39,7 +24,7 @@ struct ReloadTests {
 
             try proxy.runtime.reload(try ConfigLoader.parse(yaml: yaml([first, second, third]), file: nil))
             #expect(proxy.runtime.target(second.url, inPool: "backends")!.state.isDraining, "state carries over")
-            #expect(try statuses(["\(proxy.proxyURL)/page?[1-10]"]) == Array(repeating: "200", count: 10))
+            #expect(try Subprocess.statuses(["\(proxy.proxyURL)/page?[1-10]"]) == Array(repeating: "200", count: 10))
             #expect(first.requestSources.count + third.requestSources.count == 10)
             #expect(third.requestSources.count >= 3, "the added target takes its share at once")
             #expect(second.requestSources.isEmpty)
@@ -47,7 +32,7 @@ struct ReloadTests {
 
             try proxy.runtime.reload(try ConfigLoader.parse(yaml: yaml([third]), file: nil))
             #expect(proxy.runtime.target(first.url, inPool: "backends") == nil)
-            #expect(try statuses(["\(proxy.proxyURL)/page?[1-4]"]) == Array(repeating: "200", count: 4))
+            #expect(try Subprocess.statuses(["\(proxy.proxyURL)/page?[1-4]"]) == Array(repeating: "200", count: 4))
             #expect(third.requestSources.count == servedByThird + 4)
             #expect(proxy.runtime.metricsText().contains(#"switchyard_config_reloads_total{result="success"} 2"#))
         }
@@ -59,21 +44,18 @@ struct ReloadTests {
             let well = try await HealthBackend(group: resources.group)
             defer { Task { await sick.stop(); await well.stop() } }
             func config(_ backends: [HealthBackend]) -> String {
-                yaml(backends).replacingOccurrences(
-                    of: "    targets:",
-                    with: "    health_check: { type: http, interval: 100ms, timeout: 1s, path: /health, failure_threshold: 2, success_threshold: 2 }\n    targets:")
+                HealthBackend.reverseYAML(
+                    backends,
+                    poolExtra: "    health_check: { type: http, interval: 100ms, timeout: 1s, path: /health, failure_threshold: 2, success_threshold: 2 }\n")
             }
             sick.setFailing(true)
             let proxy = resources.track(try await ProxyHarness(yaml: config([sick])))
-            let deadline = ContinuousClock.now + .seconds(10)
-            while proxy.runtime.target(sick.url, inPool: "backends")!.state.isHealthy, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            #expect(try await eventually { !proxy.runtime.target(sick.url, inPool: "backends")!.state.isHealthy })
             try proxy.runtime.reload(try ConfigLoader.parse(yaml: config([sick, well]), file: nil))
             let target = try #require(proxy.runtime.target(sick.url, inPool: "backends"))
             #expect(!target.state.isHealthy, "the verdict carries over the reload")
             #expect(proxy.runtime.condition(of: target, inPool: "backends").healthCause.hasPrefix("2 consecutive failed checks"))
-            #expect(try statuses(["\(proxy.proxyURL)/page?[1-4]"]) == Array(repeating: "200", count: 4))
+            #expect(try Subprocess.statuses(["\(proxy.proxyURL)/page?[1-4]"]) == Array(repeating: "200", count: 4))
             #expect(sick.requestSources.isEmpty && well.requestSources.count == 4)
         }
     }
@@ -88,7 +70,7 @@ struct ReloadTests {
             changed.pools[0].policy = "random"
             #expect(throws: ReloadError.self) { try proxy.runtime.reload(changed) }
             #expect(proxy.runtime.config.pools[0].policy == "round-robin")
-            #expect(try statuses(["\(proxy.proxyURL)/page"]) == ["200"])
+            #expect(try Subprocess.statuses(["\(proxy.proxyURL)/page"]) == ["200"])
             #expect(proxy.runtime.metricsText().contains(#"switchyard_config_reloads_total{result="failure"} 1"#))
         }
     }

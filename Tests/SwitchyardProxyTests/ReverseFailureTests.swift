@@ -17,11 +17,6 @@ struct ReverseFailureTests {
         """
     }
 
-    private func statuses(_ arguments: [String]) throws -> [String] {
-        let result = try Subprocess.curl(["-o", "/dev/null", "-w", "%{http_code}\\n"] + arguments)
-        return result.stdout.split(separator: "\n").map(String.init)
-    }
-
     @Test func getsAreRetriedOnTheOtherBackendButPostsAreNot() async throws {
         try await withResources { resources in
         let counter = ConnectionCounter()
@@ -31,12 +26,12 @@ struct ReverseFailureTests {
         let yaml = yaml(good: good.port, bad: resetter.localAddress!.port!, extra: extra)
         let proxy = resources.track(try await ProxyHarness(yaml: yaml))
 
-        let gets = try statuses(["\(proxy.proxyURL)/item?[1-20]"])
+        let gets = try Subprocess.statuses(["\(proxy.proxyURL)/item?[1-20]"])
         #expect(gets == Array(repeating: "200", count: 20))
         #expect(counter.value >= 5, "the resetting backend was tried")
 
         let before = counter.value
-        let posts = try statuses(["-X", "POST", "-d", "x", "\(proxy.proxyURL)/order?[1-10]"])
+        let posts = try Subprocess.statuses(["-X", "POST", "-d", "x", "\(proxy.proxyURL)/order?[1-10]"])
         #expect(posts.count == 10)
         let failed = posts.filter { $0 == "502" }.count
         #expect(failed == counter.value - before, "every POST that met the resetting backend failed, none was retried")
@@ -54,7 +49,7 @@ struct ReverseFailureTests {
         let yaml = yaml(good: good.port, bad: resetter.localAddress!.port!, extra: extra)
         let proxy = resources.track(try await ProxyHarness(yaml: yaml))
 
-        let results = try statuses(["\(proxy.proxyURL)/item?[1-100]"])
+        let results = try Subprocess.statuses(["\(proxy.proxyURL)/item?[1-100]"])
         #expect(results.count == 100)
         let failures = results.filter { $0 == "502" }.count
         let retries = counter.value - failures

@@ -38,6 +38,22 @@ final class HealthBackend: Sendable {
 
     var url: String { "http://127.0.0.1:\(port)" }
 
+    /// A reverse listener `web` in front of a round-robin pool `backends` over `backends`; `poolExtra` holds more
+    /// pool keys, each line indented by four spaces and ending in a newline.
+    static func reverseYAML(_ backends: [HealthBackend], poolExtra: String = "") -> String {
+        """
+        log: { level: error, format: text }
+        listeners:
+          - { name: web, mode: reverse, listen: "127.0.0.1:0", pool: backends }
+        pools:
+          backends:
+            policy: round-robin
+        \(poolExtra)    targets:
+        \(backends.map { "      - url: \"\($0.url)\"" }.joined(separator: "\n"))
+
+        """
+    }
+
     func setFailing(_ failing: Bool) {
         state.withLock { $0.failsEveryone = failing }
     }

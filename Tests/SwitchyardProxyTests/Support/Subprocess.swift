@@ -39,6 +39,11 @@ enum Subprocess {
         }
     }
 
+    /// The status codes curl got for the requests `arguments` describe (URL globs like `/page?[1-10]` give several).
+    static func statuses(_ arguments: [String]) throws -> [String] {
+        try curl(["-o", "/dev/null", "-w", "%{http_code}\\n"] + arguments).stdout.split(separator: "\n").map(String.init)
+    }
+
     /// Runs curl with a bounded total time.
     static func curl(_ arguments: [String]) throws -> Output {
         try run("/usr/bin/curl", ["--silent", "--show-error", "--max-time", "60"] + arguments)
