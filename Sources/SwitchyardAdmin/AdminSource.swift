@@ -103,10 +103,15 @@ public struct TargetInfo: Sendable, Equatable {
     public var healthCause: String
     /// `closed`, `open`, `half_open` or `none`.
     public var circuit: String
+    /// The last active check's verdict and reason; nil without checks or before the first (shown in `/stats`).
+    public var lastCheck: String?
+    /// How long the active-check verdict has held; nil without checks (shown in `/stats`).
+    public var secondsInHealthState: Double?
 
     public init(
         id: String, weight: Int, maxConnections: Int, enabled: Bool, draining: Bool, activeConnections: Int,
-        health: String, healthCause: String, circuit: String
+        health: String, healthCause: String, circuit: String, lastCheck: String? = nil,
+        secondsInHealthState: Double? = nil
     ) {
         self.id = id
         self.weight = weight
@@ -117,6 +122,8 @@ public struct TargetInfo: Sendable, Equatable {
         self.health = health
         self.healthCause = healthCause
         self.circuit = circuit
+        self.lastCheck = lastCheck
+        self.secondsInHealthState = secondsInHealthState
     }
 }
 

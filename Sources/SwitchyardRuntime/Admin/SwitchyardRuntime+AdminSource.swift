@@ -39,7 +39,7 @@ extension SwitchyardRuntime: AdminSource {
             current.1[settings.name].map { pool in
                 PoolInfo(
                     name: settings.name, policy: settings.policy,
-                    targets: pool.balancer.targets.map { targetInfo($0, pool: settings.name) })
+                    targets: pool.balancer.targets.map { condition(of: $0, inPool: settings.name) })
             }
         }
     }
@@ -96,18 +96,10 @@ extension SwitchyardRuntime: AdminSource {
         try apply(next)
     }
 
-    private func targetInfo(_ target: BalancingTarget, pool: String) -> TargetInfo {
-        let condition = condition(of: target, inPool: pool)
-        return TargetInfo(
-            id: condition.id, weight: condition.weight, maxConnections: condition.maxConnections,
-            enabled: condition.enabled, draining: condition.draining, activeConnections: condition.activeConnections,
-            health: condition.health, healthCause: condition.healthCause, circuit: condition.circuit)
-    }
-
     private func info(of id: String, inPool pool: String) throws(AdminError) -> TargetInfo {
         guard let live = self.livePools[pool] else { throw .poolNotFound(pool) }
         guard let target = live.balancer.targets.first(where: { $0.id == id }) else { throw .targetNotFound(id) }
-        return targetInfo(target, pool: pool)
+        return condition(of: target, inPool: pool)
     }
 
     /// Applies `edit` to the settings of `pool` as a new config.

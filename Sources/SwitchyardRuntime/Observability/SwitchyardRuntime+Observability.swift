@@ -1,4 +1,5 @@
 import NIOCore
+import SwitchyardAdmin
 import SwitchyardBalancing
 import SwitchyardProxy
 import SwitchyardStats
@@ -54,7 +55,7 @@ extension SwitchyardRuntime {
     }
 
     /// How a target looks to operators right now.
-    public func condition(of target: BalancingTarget, inPool pool: String) -> TargetCondition {
+    public func condition(of target: BalancingTarget, inPool pool: String) -> TargetInfo {
         let state = target.state
         let check = healthCheckers[pool]?.status(of: target.id)
         let circuit = self.livePools[pool]?.balancer.guards?.circuitState(of: target)
@@ -77,7 +78,7 @@ extension SwitchyardRuntime {
             case nil: "none"
             }
         let now = SystemClock().nanoseconds()
-        return TargetCondition(
+        return TargetInfo(
             id: target.id, weight: target.weight, maxConnections: target.connections.limit, enabled: state.isEnabled,
             draining: state.isDraining, activeConnections: target.connections.active, health: health,
             healthCause: cause, circuit: circuitName,
@@ -139,24 +140,8 @@ extension SwitchyardRuntime {
     }
 }
 
-/// A target as operators see it: configuration, drain and enable flags, connections, health and circuit.
-public struct TargetCondition: Sendable, Equatable {
-    public var id: String
-    public var weight: Int
-    public var maxConnections: Int
-    public var enabled: Bool
-    public var draining: Bool
-    public var activeConnections: Int
-    /// `healthy`, `unhealthy` or `ejected`.
-    public var health: String
-    public var healthCause: String
-    /// `closed`, `open`, `half_open`, or `none` without a breaker.
-    public var circuit: String
-    /// The last active check's verdict and reason; nil without checks or before the first.
-    public var lastCheck: String?
-    /// How long the active-check verdict has held; nil without checks.
-    public var secondsInHealthState: Double?
-
+extension TargetInfo {
+    /// Writes the target's fields into the object `writer` is in (the `/stats` target object).
     func writeFields(to writer: inout JSONWriter) {
         writer.field("id", id)
         writer.field("weight", weight)
