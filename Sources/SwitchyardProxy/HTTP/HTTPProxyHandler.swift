@@ -116,11 +116,26 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent {
+        if case ChannelEvent.inputClosed = event {
+            clientInputClosed()
+        } else if event is IdleStateHandler.IdleStateEvent {
             // Only an idle keep-alive connection times out here; a request in flight is bounded upstream.
             if case .idle = state { context.close(promise: nil) }
         } else {
             context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    /// The client shut down its sending side (or closed outright): nothing more will arrive, so the connection
+    /// closes once the request in progress, if any, has been answered.
+    private func clientInputClosed() {
+        switch state {
+        case .idle, .closing:
+            context.close(promise: nil)
+        case .exchange(let exchange):
+            exchange.clientKeepAlive = false
+        case .waiting, .connectingTunnel, .tunnel:
+            break
         }
     }
 

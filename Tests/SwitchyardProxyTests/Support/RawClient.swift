@@ -4,7 +4,7 @@ import Glibc
 
 /// A blocking TCP client for tests that need byte-level control (pipelining, slow reading, odd requests).
 final class RawClient {
-    private let fd: Int32
+    private var fd: Int32
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -30,7 +30,15 @@ final class RawClient {
         }
     }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { close(fd) } }
+
+    /// Closes the connection with a TCP reset instead of an orderly FIN (`SO_LINGER` of zero).
+    func reset() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close(fd)
+        fd = -1
+    }
 
     func send(_ text: String) throws {
         try send(Array(text.utf8))
