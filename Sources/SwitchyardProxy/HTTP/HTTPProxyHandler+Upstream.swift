@@ -62,13 +62,14 @@ extension HTTPProxyHandler: UpstreamExchangeDelegate {
             } else {
                 connection.close()
             }
+            // Done before the last write: writing it may close the connection (and deliver a pipelined request)
+            // at once, and both must find the exchange already finished.
+            if exchange.requestEnded { complete(exchange) }
             let closeAfterwards = !exchange.clientKeepAlive
             context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { [context] _ in
                 if closeAfterwards { context!.close(promise: nil) }
             }
-            if exchange.requestEnded {
-                complete(exchange)
-            } else {
+            if !exchange.requestEnded {
                 resumeClientReading()  // drain the rest of the request body; it is discarded
             }
         }

@@ -10,15 +10,20 @@ final class ProxyHarness {
     let port: Int
     let group: MultiThreadedEventLoopGroup
 
-    /// Starts a runtime from YAML; listener addresses should use port 0.
-    init(yaml: String) async throws {
+    /// Starts a runtime from YAML; listener addresses should use port 0. Logs go to `logger` (none by default).
+    init(yaml: String, logger: Logger = ProxyHarness.silentLogger) async throws {
         let config = try ConfigLoader.parse(yaml: yaml, file: nil)
-        var logger = Logger(label: "switchyard-test")
-        logger.logLevel = .critical
         runtime = try SwitchyardRuntime(config: config, logger: logger)
         try await runtime.start()
         port = runtime.boundAddress(ofListener: config.listeners[0].name)!.port!
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    }
+
+    /// A logger that shows only critical messages.
+    static var silentLogger: Logger {
+        var logger = Logger(label: "switchyard-test")
+        logger.logLevel = .critical
+        return logger
     }
 
     var proxyURL: String { "http://127.0.0.1:\(port)" }
