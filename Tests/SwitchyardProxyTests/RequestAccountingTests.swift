@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import InMemoryLogging
 import Logging
@@ -109,4 +112,83 @@ struct RequestAccountingTests {
             }
         }
     }
+}
+
+/// Clients that leave before their request reached an upstream — while waiting in a pool's queue, or while their
+/// CONNECT is being dialled — leave the in-flight count and are logged once, as 499.
+@Suite(.timeLimit(.minutes(2)))
+struct AbandonedRequestTests {
+    @Test func clientsLeavingTheQueueOrADialAreCountedOnce() async throws {
+        try await withResources { resources in
+            let echo = resources.track(try await TCPServer.echo(group: resources.group))
+            let stalled = try StalledListener()
+            let logs = InMemoryLogHandler()
+            let yaml = ProxyHarness.forwardYAML(
+                maxConnectionsPerTarget: 1, poolExtra: "    queue: { max: 10, timeout: 30s }\n")
+            let proxy = resources.track(
+                try await ProxyHarness(
+                    // The stalled dial must outlast the test however slowly a busy machine runs it.
+                    yaml: ConnectionExitTests.withMetrics(yaml).replacingOccurrences(
+                        of: "level: error", with: "level: info"
+                    ).replacingOccurrences(of: "connect: 5s", with: "connect: 120s"),
+                    logger: Logger(label: "abandoned") { _ in logs }))
+            let port = proxy.port
+            let echoPort = echo.localAddress!.port!
+            let inFlight = {
+                (try! JSONSerialization.jsonObject(with: Data(proxy.runtime.statsJSON().utf8)) as! [String: Any])[
+                    "in_flight"] as? Int
+            }
+            let accessLines = { logs.entries.filter { $0.message.description == "access" }.count }
+
+            // The only slot: a CONNECT that hangs in its dial (the destination's accept queue is full).
+            let dialling = try RawClient(port: port)
+            try dialling.send("CONNECT 127.0.0.1:\(stalled.port) HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await eventually(within: 30) { inFlight() == 1 })
+            // Five more wait in the queue for it.
+            var queued: [RawClient] = []
+            for _ in 0..<5 {
+                let client = try RawClient(port: port)
+                try client.send("CONNECT 127.0.0.1:\(echoPort) HTTP/1.1\r\nHost: x\r\n\r\n")
+                queued.append(client)
+            }
+            #expect(try await eventually(within: 30) { inFlight() == 6 })
+            queued.removeAll()
+            #expect(try await eventually(within: 30) { inFlight() == 1 }, "queued clients that left are not in flight")
+            #expect(accessLines() == 5)
+            dialling.reset()
+            #expect(try await eventually(within: 30) { inFlight() == 0 }, "a client that left its dial is not in flight")
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(accessLines() == 6)
+            #expect(logs.entries.filter { $0.metadata["status"]?.description == "499" }.count == 6)
+            withExtendedLifetime(stalled) {}
+        }
+    }
+}
+
+/// A loopback listener whose accept queue is full, so a new connection to it hangs in its handshake.
+final class StalledListener {
+    private let fd: Int32
+    private var fillers: [RawClient] = []
+    let port: Int
+
+    init() throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let socket = fd
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(socket, pointer, length)
+                listen(socket, 0)
+                return getsockname(socket, pointer, &length)
+            }
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        // Fill the queue; later connection attempts get no answer to their SYN.
+        fillers.append(try RawClient(port: port))
+    }
+
+    deinit { close(fd) }
 }

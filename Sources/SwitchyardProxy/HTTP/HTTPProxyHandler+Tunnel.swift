@@ -129,7 +129,7 @@ extension HTTPProxyHandler {
         }
     }
 
-    private func logTunnel(
+    func logTunnel(
         _ attempt: TunnelAttempt,
         client: SocketAddress?,
         status: UInt,

@@ -93,8 +93,14 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             log(exchange, status: exchange.responseStatus?.code ?? 499, error: "client closed the connection")
         case .connectingTunnel(let attempt):
             attempt.lease.release()
+            logTunnel(
+                attempt, client: context.channel.remoteAddress, status: 499, up: 0, down: 0,
+                error: "client closed the connection")
         case .waiting(let queued):
             stopWaiting(queued)
+            recordUnserved(
+                method: queued.head.method.rawValue, target: queued.head.uri, status: 499,
+                message: "client closed the connection while waiting for a free connection")
         case .idle, .closing, .tunnel:
             break
         }
@@ -127,14 +133,16 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The client shut down its sending side (or closed outright): nothing more will arrive, so the connection
-    /// closes once the request in progress, if any, has been answered.
+    /// closes once the request in progress, if any, has been answered. A request still waiting for a connection
+    /// slot or a tunnel still being dialled is abandoned instead, like HAProxy's `abortonclose`: its client is
+    /// most likely gone, and the slot it waits for is better given to one that is not.
     private func clientInputClosed() {
         switch state {
-        case .idle, .closing:
+        case .idle, .closing, .waiting, .connectingTunnel:
             context.close(promise: nil)
         case .exchange(let exchange):
             exchange.clientKeepAlive = false
-        case .waiting, .connectingTunnel, .tunnel:
+        case .tunnel:
             break
         }
     }
@@ -425,20 +433,25 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             case .serviceUnavailable: metrics.traffic.limitRejected("no_target")
             default: break
             }
-            metrics.recordRequest(method: method, status: status.status.code, duration: .zero, bytesIn: 0, bytesOut: 0)
-            finishInFlight()
         }
+        recordUnserved(method: method, target: target, status: status.status.code, message: message)
+        respond(status, message, version: version)
+    }
+
+    /// Counts and logs, once, a request that ended before any upstream served it.
+    private func recordUnserved(method: String, target: String, status: UInt, message: String) {
+        settings.metrics?.recordRequest(method: method, status: status, duration: .zero, bytesIn: 0, bytesOut: 0)
+        finishInFlight()
         AccessRecord(
             listener: settings.listenerName,
             client: context.channel.remoteAddress,
             user: username,
             method: method,
             host: target,
-            status: status.status.code,
+            status: status,
             start: .now(),
             error: message
         ).emit(to: settings.logger)
-        respond(status, message, version: version)
     }
 
     /// Writes a short plain-text error response and closes the connection once it is out.
