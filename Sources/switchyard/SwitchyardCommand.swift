@@ -29,6 +29,9 @@ extension SwitchyardCommand {
             let config = try options.resolveOrExit()
             LineLogHandler.bootstrap(config.log)
             let logger = Logger(label: "switchyard")
+            // Log lines are written from a thread of their own: give the last ones a moment to reach standard
+            // output before exiting, but never hang the exit on a reader that does not read.
+            defer { LineLogHandler.flush(timeout: .seconds(1)) }
             do {
                 let runtime = try SwitchyardRuntime(config: config, configFile: options.configFile, logger: logger)
                 let options = self.options

@@ -17,6 +17,7 @@ public final class TrafficMetrics: Sendable {
     private let limitRejections: LockedValue<[String: Counter]>
     private let reloads: LockedValue<[Bool: Counter]>
     private let adminAuthFailures: (counter: Counter, exported: LockedValue<Int>)
+    private let logLinesDropped: (counter: Counter, exported: LockedValue<Int>)
     /// Requests per destination host, for at most `hostLimit` hosts; empty when off.
     private let hostCounters = LockedValue<[String: Counter]>([:])
     private let hostLimit: Int
@@ -37,6 +38,13 @@ public final class TrafficMetrics: Sendable {
         self.reloads = LockedValue([:])
         self.adminAuthFailures = (
             ListenerMetrics.authFailureCounter(listener: "admin", registry: registry), LockedValue(0)
+        )
+        self.logLinesDropped = (
+            registry.makeCounter(
+                descriptor: .switchyard(
+                    "log_lines_dropped", unit: "total",
+                    help: "Log lines dropped because standard output was not read fast enough.")),
+            LockedValue(0)
         )
     }
 
@@ -86,12 +94,21 @@ public final class TrafficMetrics: Sendable {
 
     /// Brings `switchyard_auth_failures_total{listener="admin"}` up to `total`, the admin server's own count.
     public func noteAdminAuthFailures(total: Int) {
-        let counter = adminAuthFailures.counter
-        let added = adminAuthFailures.exported.withLock { exported in
+        Self.bring(adminAuthFailures, upTo: total)
+    }
+
+    /// Brings `switchyard_log_lines_dropped_total` up to `total`, the log writer's own count.
+    public func noteLogLinesDropped(total: Int) {
+        Self.bring(logLinesDropped, upTo: total)
+    }
+
+    /// Increments a counter that mirrors a count kept elsewhere by what that count gained since it was last exported.
+    private static func bring(_ mirror: (counter: Counter, exported: LockedValue<Int>), upTo total: Int) {
+        let added = mirror.exported.withLock { exported in
             defer { exported = max(exported, total) }
             return max(0, total - exported)
         }
-        if added > 0 { counter.increment(by: Int64(added)) }
+        if added > 0 { mirror.counter.increment(by: Int64(added)) }
     }
 
     /// The metrics of the listener named `name`.

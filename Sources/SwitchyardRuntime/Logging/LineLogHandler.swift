@@ -10,8 +10,10 @@ import SwitchyardConfig
 
 /// Writes one log record per line to standard output, as a JSON object or as `key=value` text.
 ///
-/// Each record is formatted first and written to file descriptor 1 with one `write` (unbuffered), so lines from
-/// different threads do not interleave and a supervisor (or a test) sees each line as it happens.
+/// Each record is formatted on the calling thread and handed whole to a `LogLineWriter` (standard output's, by
+/// default), which writes it from its own thread: lines from different threads do not interleave, a supervisor (or a
+/// test) sees each line as soon as it can read it, and a reader that stops reading costs dropped lines, never a
+/// blocked event loop.
 public struct LineLogHandler: LogHandler {
     /// The level of every logger of the process, which the admin API changes at run time.
     /// An index into `Logger.Level.allCases`; an atomic, since every log call reads it.
@@ -20,10 +22,12 @@ public struct LineLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     private let label: String
     private let format: LogFormat
+    private let writer: LogLineWriter
 
-    public init(label: String, format: LogFormat) {
+    public init(label: String, format: LogFormat, writer: LogLineWriter = .standardOutput) {
         self.label = label
         self.format = format
+        self.writer = writer
     }
 
     /// The process-wide level; setting it changes every logger at once.
@@ -45,6 +49,14 @@ public struct LineLogHandler: LogHandler {
     public static func bootstrap(_ settings: LogSettings) {
         setProcessLevel(Logger.Level(settings.level))
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: settings.format) }
+    }
+
+    /// Waits until the lines logged so far are on standard output, at most `timeout`; call it before the process
+    /// exits so that its last lines are not lost.
+    /// - Returns: whether everything was written.
+    @discardableResult
+    public static func flush(timeout: Duration = .seconds(1)) -> Bool {
+        LogLineWriter.standardOutput.flush(timeout: timeout)
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -72,14 +84,7 @@ public struct LineLogHandler: LogHandler {
             }
             line += "\n"
         }
-        line.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(1, bytes.baseAddress! + offset, bytes.count - offset)
-                if written <= 0 { return }
-                offset += written
-            }
-        }
+        writer.enqueue(line)
     }
 
     private static func timestamp() -> String {

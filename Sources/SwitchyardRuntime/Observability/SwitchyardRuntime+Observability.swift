@@ -51,6 +51,7 @@ extension SwitchyardRuntime {
         if let admin = adminServer.withLock({ $0 }) {
             metrics.noteAdminAuthFailures(total: admin.authFailures)
         }
+        metrics.noteLogLinesDropped(total: LogLineWriter.standardOutput.droppedLines)
         return metrics.render()
     }
 

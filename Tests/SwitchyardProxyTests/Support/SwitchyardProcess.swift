@@ -5,6 +5,8 @@ import Synchronization
 /// signals and resident memory.
 final class SwitchyardProcess: Sendable {
     private let process: Process
+    /// Standard output and error; kept so that the read end stays open even when nothing reads it.
+    private let outputPipe: Pipe
     private let lines = Mutex<[String]>([])
 
     /// `.build/debug/switchyard` next to this package (built by `swift build`, which the test script runs first).
@@ -20,11 +22,14 @@ final class SwitchyardProcess: Sendable {
 
     /// Runs the binary with `arguments`; its admin endpoint takes a free port (`--metrics-port 0`) unless the
     /// arguments name one, so tests running side by side do not compete for 9090.
-    init(arguments: [String]) throws {
+    /// - Parameter stopReadingAfter: when given, output is read only until a line containing this text has arrived;
+    ///   after that the pipe stays open but nobody reads it (a stuck log consumer).
+    init(arguments: [String], stopReadingAfter: String? = nil) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binaryPath)
         process.arguments = arguments.contains("--metrics-port") ? arguments : arguments + ["--metrics-port", "0"]
         let output = Pipe()
+        outputPipe = output
         process.standardOutput = output
         process.standardError = output
         let handle = output.fileHandleForReading
@@ -37,8 +42,10 @@ final class SwitchyardProcess: Sendable {
                 if chunk.isEmpty { break }
                 pending.append(chunk)
                 while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    sink.append(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                    sink.append(line)
                     pending.removeSubrange(pending.startIndex...newline)
+                    if let stopReadingAfter, line.contains(stopReadingAfter) { return }
                 }
             }
         }
