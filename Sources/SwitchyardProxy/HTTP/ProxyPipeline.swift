@@ -4,33 +4,31 @@ import NIOSSL
 
 /// Sets up the pipeline of an accepted proxy connection.
 public enum ProxyPipeline {
-    /// Adds: TLS (when the listener has it), idle timeout, request-head timeout, NIO's HTTP/1.1 server codec (with pipelining assistance and
-    /// the configured header-size limit), then the `HTTPProxyHandler`.
-    ///
-    /// The codec is set up with an (empty) upgrade configuration only so the decoder forwards the bytes that
-    /// follow a CONNECT request when it is removed, instead of dropping them.
+    /// Adds: TLS (when the listener has it), the watcher that starts the request-head clock, NIO's HTTP/1.1
+    /// response encoder and request decoder (with the configured header-size limit), then the
+    /// `HTTPConnectionHandler`. Pipelining, keep-alive and error answers are the handler's; NIO's pipelining helper is
+    /// left out, because it toggles the socket's read interest on every request.
     public static func configure(_ channel: any Channel, settings: ProxyListenerSettings) throws {
         let pipeline = channel.pipeline.syncOperations
         if let tls = settings.tls {
             try pipeline.addHandler(NIOSSLServerHandler(context: tls.current))
         }
-        let headTimeout = RequestHeadTimeoutHandler(timeout: settings.headerReadTimeout, logger: settings.logger)
-        // A silent client: reads alone decide (so writes need no completion callbacks); tunnels switch to
-        // read-or-write idleness when they are spliced.
-        try pipeline.addHandler(IdleStateHandler(readTimeout: settings.idleTimeout))
-        try pipeline.addHandler(headTimeout)
+        let watcher = RequestStartWatcher()
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = settings.maxHeaderBytes
         limits.maxHeaderFieldSize = settings.maxHeaderBytes
+        try pipeline.addHandler(watcher)
+        // The (empty) upgrade configuration only makes the decoder keep the bytes after a CONNECT; its handler
+        // leaves the pipeline after the first request.
         try pipeline.configureHTTPServerPipeline(
             position: .last,
-            withPipeliningAssistance: true,
+            withPipeliningAssistance: false,
             withServerUpgrade: (upgraders: [], completionHandler: { _ in }),
             withErrorHandling: false,
-            withOutboundHeaderValidation: true,
+            withOutboundHeaderValidation: false,
             withEncoderConfiguration: .init(),
             withDecoderLimitConfiguration: limits
         )
-        try pipeline.addHandler(HTTPProxyHandler(settings: settings, headTimeout: headTimeout))
+        try pipeline.addHandler(HTTPConnectionHandler(settings: settings, watcher: watcher))
     }
 }

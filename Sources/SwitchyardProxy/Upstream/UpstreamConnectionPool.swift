@@ -48,6 +48,7 @@ final class UpstreamConnectionPool {
     func put(_ connection: UpstreamHTTPConnection) {
         eventLoop.preconditionInEventLoop()
         connection.delegate = nil
+        connection.responseDeadline.clear()
         guard !connection.isClosed, idleCount < maxIdleTotal,
             idle[connection.key, default: []].count < maxIdlePerKey
         else {

@@ -118,6 +118,13 @@ final class UpstreamHTTPConnection {
     /// When the connection was last returned to the pool.
     var idleSince = NIODeadline.uptimeNanoseconds(0)
 
+    /// When the upstream must have started its response (set from the end of the request, cleared by the head).
+    private(set) lazy var responseDeadline = DeadlineTimer(eventLoop: channel.eventLoop) { [weak self] in
+        guard let self else { return }
+        self.delegate?.upstream(self, failed: .timedOut)
+        self.close()
+    }
+
     init(channel: any Channel, handler: UpstreamHTTPHandler, key: UpstreamConnectionPool.Key) {
         self.channel = channel
         self.handler = handler
@@ -125,16 +132,50 @@ final class UpstreamHTTPConnection {
         handler.connection = self
     }
 
+    /// Connects to the request's destination through its target's route, with NIO's HTTP/1.1 client codec (1xx
+    /// responses passed on) and a read-idle timeout; `init(channel:key:)` wraps the channel once connected.
+    static func dial(
+        _ request: UpstreamRequest, idleTimeout: TimeAmount, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<any Channel> {
+        UpstreamConnector.connect(
+            host: request.destination.host,
+            port: request.destination.port,
+            route: request.lease.route,
+            timeout: request.connectTimeout,
+            tls: request.lease.route.usesTLS ? request.pool.tlsContext : nil,
+            on: eventLoop
+        ) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandlers(
+                    HTTPRequestEncoder(),
+                    ByteToMessageHandler(
+                        HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes, informationalResponseStrategy: .forward)
+                    ),
+                    IdleStateHandler(readTimeout: idleTimeout),
+                    UpstreamHTTPHandler()
+                )
+            }
+        }
+    }
+
+    /// The connection over a channel made by `dial`.
+    convenience init(channel: any Channel, key: UpstreamConnectionPool.Key) throws {
+        let handler = try channel.pipeline.syncOperations.handler(type: UpstreamHTTPHandler.self)
+        self.init(channel: channel, handler: handler, key: key)
+    }
+
     var isWritable: Bool { channel.isWritable }
 
     func markClosed() {
         isClosed = true
+        responseDeadline.cancel()
         pool?.remove(self)
         pool = nil
     }
 
     func close() {
         delegate = nil
+        responseDeadline.cancel()
         channel.close(promise: nil)
     }
 }

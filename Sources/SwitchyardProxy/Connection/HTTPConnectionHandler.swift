@@ -1,0 +1,370 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import SwitchyardTraffic
+
+/// Serves one HTTP/1 client connection of a proxy listener. It turns what happens on the connection into events of
+/// its `ConnectionStateMachine` and performs the actions it gets back; the request itself is carried by a
+/// protocol-independent `ProxyExchange` (or a tunnel), planned by the listener's `RequestPlanner`. Forward and
+/// reverse listeners differ only in their planner.
+///
+/// Reads are not held back in the common case (so the socket's read interest is never toggled per request): only
+/// while a request body has nowhere to go yet, or while a pipelined request waits for the one before it.
+final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// What the request in progress holds.
+    final class Current {
+        let head: HTTPRequestHead
+        let record: RequestRecord
+        var stage = Stage.planning
+        /// Body parts that arrived before an exchange could take them.
+        var pendingBody: [HTTPClientRequestPart] = []
+        /// The target reserved for a tunnel.
+        var tunnelLease: TargetLease?
+        /// The target serving the request now (an exchange's changes when it retries), for its access line.
+        var lease: TargetLease? {
+            if case .exchange(let exchange) = stage { return exchange.lease }
+            return tunnelLease
+        }
+        /// The status the client got (or is getting).
+        var status: UInt?
+
+        init(head: HTTPRequestHead, record: RequestRecord) {
+            self.head = head
+            self.record = record
+        }
+
+        /// Counts and logs the request (once), naming the target that served it, and marks it answered.
+        func finish(status: UInt, error: String?) {
+            record.finish(status: status, lease: lease, error: error)
+            stage = .answered
+        }
+    }
+
+    enum Stage {
+        case planning
+        case waiting(SlotWait)
+        case dialling
+        case exchange(ProxyExchange)
+        case answered
+    }
+
+    let settings: ProxyListenerSettings
+    let watcher: RequestStartWatcher
+    var machine = ConnectionStateMachine()
+    var context: ChannelHandlerContext!
+    var current: Current?
+    /// Parts of a pipelined request, held until the one before it is finished.
+    private var held: [HTTPServerRequestPart] = []
+    private var readPending = false
+    /// Ends the wait for a request head (`header_read`) and idle keep-alive connections (`idle`).
+    private var timer: DeadlineTimer?
+
+    init(settings: ProxyListenerSettings, watcher: RequestStartWatcher) {
+        self.settings = settings
+        self.watcher = watcher
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        timer = DeadlineTimer(eventLoop: context.eventLoop) { [weak self] in self?.timedOut() }
+        watcher.onFirstByte = { [weak self] in self?.requestBytesArrived() }
+        if context.channel.isActive { timer?.set(.now() + settings.headerReadTimeout) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        watcher.onFirstByte = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        timer?.set(.now() + settings.headerReadTimeout)
+        context.fireChannelActive()
+    }
+
+    // MARK: Inbound from the client
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        receive(unwrapInboundIn(data))
+    }
+
+    private func receive(_ part: HTTPServerRequestPart) {
+        let action: ConnectionStateMachine.Action
+        switch part {
+        case .head(let head): action = machine.requestHead(keepAlive: head.isKeepAlive)
+        case .body: action = machine.requestBody()
+        case .end: action = machine.requestEnd()
+        }
+        switch action {
+        case .startRequest:
+            if case .head(let head) = part { startRequest(head) }
+        case .forwardRequestPart:
+            forward(part)
+        case .holdPipelinedPart:
+            held.append(part)
+        default:
+            break
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if case .exchange(let exchange) = current?.stage { exchange.flush() }
+        context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        perform(machine.channelClosed(), status: nil, message: "client closed the connection")
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event {
+        case ChannelEvent.inputClosed:
+            perform(machine.inputEnded(), status: nil, message: "client closed the connection")
+        case is ChannelShouldQuiesceEvent:
+            perform(machine.quiesce(), status: nil, message: "")
+        default:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parserError = error as? HTTPParserError else {
+            context.close(promise: nil)
+            return
+        }
+        let status: ProxyErrorStatus = if case .headerOverflow = parserError { .headersTooLarge } else { .badRequest }
+        let message =
+            if case .headerOverflow = parserError { "request headers exceed \(settings.maxHeaderBytes) bytes" } else {
+                "malformed request: \(parserError)"
+            }
+        perform(machine.parseError(), status: status, message: message)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, case .exchange(let exchange) = current?.stage { exchange.clientBecameWritable() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if holdsReads {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// Reads wait while a pipelined request is held, or while the body of the request in progress has nowhere to go.
+    private var holdsReads: Bool {
+        if !held.isEmpty { return true }
+        guard case .active(let request) = machine.state, !request.requestEnded, let current else { return false }
+        if case .exchange(let exchange) = current.stage { return !exchange.upstreamIsWritable }
+        return true
+    }
+
+    func resumeReading() {
+        guard readPending, !holdsReads else { return }
+        readPending = false
+        context.read()
+    }
+
+    // MARK: Timeouts
+
+    private func requestBytesArrived() {
+        if case .idle = machine.state { timer?.set(.now() + settings.headerReadTimeout) }
+    }
+
+    private func timedOut() {
+        let bytesReceived = watcher.hasBytes
+        perform(
+            machine.headTimedOut(bytesReceived: bytesReceived), status: .requestTimeout,
+            message: "request header read timed out")
+    }
+
+    // MARK: Requests
+
+    private func startRequest(_ head: HTTPRequestHead) {
+        timer?.clear()
+        var user: String?
+        var refusal: String?
+        if let authenticator = settings.authenticator {
+            switch authenticator.check(head.headers["proxy-authorization"]) {
+            case .authenticated(let name): user = name
+            case .missing: refusal = "proxy authentication required"
+            case .rejected: refusal = "proxy credentials rejected"
+            }
+        }
+        let requestID = settings.assignsRequestIDs ? (head.headers.first(name: "x-request-id") ?? RequestID.make()) : nil
+        let client = context.channel.remoteAddress
+        let record = RequestRecord(
+            method: head.method.rawValue, host: head.uri, requestID: requestID, user: user, client: client,
+            settings: settings)
+        current = Current(head: head, record: record)
+        if let refusal {
+            settings.metrics?.authFailures.increment()
+            return fail(.proxyAuthenticationRequired, refusal)
+        }
+        let plan = settings.planner.plan(
+            head, client: ClientContext(ip: client?.ipAddress, user: user, requestID: requestID))
+        carry(out: plan, deadline: nil)
+    }
+
+    /// Acts on the planner's decision; `deadline` ends a wait in the queue, however often the request waits.
+    private func carry(out plan: RequestPlan, deadline: NIODeadline?) {
+        guard let current else { return }
+        switch plan {
+        case .reject(let status, let message):
+            countRejection(status)
+            fail(status, current.record.requestID.map { "\(message) (request id \($0))" } ?? message)
+        case .upstream(let request):
+            current.record.host = request.destination.hostHeader
+            let exchange = ProxyExchange(
+                request: request, planner: settings.planner, idleTimeout: settings.idleTimeout,
+                eventLoop: context.eventLoop, responder: self)
+            current.stage = .exchange(exchange)
+            machine.dispatched()
+            exchange.start()
+            let parts = current.pendingBody
+            current.pendingBody = []
+            for part in parts { exchange.send(part) }
+        case .tunnel(let destination, let lease):
+            current.tunnelLease = lease
+            current.stage = .dialling
+            openTunnel(to: destination, lease: lease)
+        case .wait(let pending):
+            let timeout = pending.queue.timeout
+            let wait = SlotWait.enqueue(
+                pending, until: deadline ?? .now() + TimeAmount(timeout), on: context.eventLoop,
+                resumed: { [self] plan in
+                    guard self.current === current else { return }
+                    self.carry(out: plan, deadline: deadline)
+                    self.resumeReading()
+                },
+                expired: { [self] in
+                    guard self.current === current else { return }
+                    self.countRejection(.overloaded(retryAfter: 1))
+                    self.fail(
+                        .overloaded(retryAfter: ProxyErrorStatus.seconds(timeout)),
+                        "no connection became free within \(timeout.components.seconds)s")
+                })
+            guard let wait else {
+                countRejection(.overloaded(retryAfter: 1))
+                return fail(.overloaded(retryAfter: 1), "the queue for a free connection is full")
+            }
+            current.stage = .waiting(wait)
+        }
+    }
+
+    private func forward(_ part: HTTPServerRequestPart) {
+        guard let current else { return }
+        let upstreamPart: HTTPClientRequestPart
+        switch part {
+        case .head: return
+        case .body(let buffer):
+            current.record.bytesIn += buffer.readableBytes
+            upstreamPart = .body(.byteBuffer(buffer))
+        case .end(let trailers):
+            upstreamPart = .end(trailers)
+        }
+        if case .exchange(let exchange) = current.stage {
+            exchange.send(upstreamPart)
+        } else {
+            current.pendingBody.append(upstreamPart)
+        }
+    }
+
+    /// Counts a request a limit refused, by the kind of limit.
+    private func countRejection(_ status: ProxyErrorStatus) {
+        guard let metrics = settings.metrics else { return }
+        switch status {
+        case .tooManyRequests:
+            metrics.rateLimited.increment()
+            metrics.traffic.limitRejected("rate_limit")
+        case .overloaded: metrics.traffic.limitRejected("queue")
+        case .serviceUnavailable: metrics.traffic.limitRejected("no_target")
+        default: break
+        }
+    }
+
+    /// The request failed before or while being answered.
+    func fail(_ status: ProxyErrorStatus, _ message: String) {
+        perform(machine.requestFailed(), status: status, message: message)
+    }
+
+    // MARK: Performing the machine's actions
+
+    /// Performs an action that ends a request or the connection; `status` and `message` say why.
+    func perform(_ action: ConnectionStateMachine.Action, status: ProxyErrorStatus?, message: String) {
+        switch action {
+        case .close:
+            context.close(promise: nil)
+        case .abortRequest:
+            abortCurrent(message)
+            context.close(promise: nil)
+        case .answerError:
+            answer(status ?? .badGateway, message)
+        case .answerMalformed:
+            current = Current(
+                head: HTTPRequestHead(version: .http1_1, method: .RAW(value: "-"), uri: "-"),
+                record: RequestRecord(
+                    method: "-", host: "-", requestID: nil, user: nil, client: context.channel.remoteAddress,
+                    settings: settings))
+            answer(status ?? .badRequest, message)
+        case .answerHeadTimeout:
+            settings.logger.warning(
+                "request head not received in time",
+                metadata: ["client": "\(context.channel.remoteAddress?.description ?? "?")", "status": "408"])
+            writeError(.requestTimeout, message, version: .http1_1)
+        case .none, .discard, .startRequest, .forwardRequestPart, .holdPipelinedPart, .writeResponseHead,
+            .finishRequest, .spliceTunnel:
+            break
+        }
+    }
+
+    /// Ends the request in progress because its client is gone: stops its wait, dial or exchange and logs it once.
+    private func abortCurrent(_ message: String) {
+        guard let current else { return }
+        self.current = nil
+        switch current.stage {
+        case .waiting(let wait): wait.cancel()
+        case .exchange(let exchange): exchange.abort()
+        case .dialling: current.tunnelLease?.release()
+        case .planning, .answered: break
+        }
+        current.finish(status: current.status ?? 499, error: message)
+    }
+
+    /// Answers the request in progress with an error, logs it once, and closes the connection once it is out.
+    private func answer(_ status: ProxyErrorStatus, _ message: String) {
+        guard let current else { return }
+        self.current = nil
+        current.finish(status: status.status.code, error: message)
+        writeError(status, message, version: current.head.version)
+    }
+
+    /// Writes a short plain-text error response and closes the connection once it is out.
+    private func writeError(_ status: ProxyErrorStatus, _ message: String, version: HTTPVersion) {
+        let body = context.channel.allocator.buffer(string: message + "\n")
+        let head = status.responseHead(version: version, bodyLength: body.readableBytes)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { [context] _ in
+            context!.close(promise: nil)
+        }
+    }
+
+    /// The request is over and the connection stays: wait for the next one, serving a held pipelined one at once.
+    func becomeIdle() {
+        current = nil
+        watcher.expectRequest()
+        timer?.set(.now() + settings.idleTimeout)
+        let parts = held
+        held = []
+        for part in parts { receive(part) }
+        resumeReading()
+    }
+}

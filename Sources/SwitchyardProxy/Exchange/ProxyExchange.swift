@@ -1,0 +1,268 @@
+import NIOCore
+import NIOHTTP1
+import SwitchyardBalancing
+import SwitchyardTraffic
+
+/// One request and its response through an upstream, across retries: it takes a pooled connection or dials one,
+/// sends the request as its parts arrive, streams the response to its `ExchangeResponder`, and holds the target's
+/// lease until the response ends, fails or the client goes away — releasing it exactly once on each of those paths.
+///
+/// The retry loop lives here and only here: a request that failed before any response byte, with a replayable body
+/// and attempts and budget left, goes to another target. Knows nothing of the client's protocol. Confined to the
+/// client's event loop; upstream connections are opened on the same loop.
+final class ProxyExchange {
+    /// The request as it goes upstream, with the reserved target; replaced on a retry.
+    private(set) var request: UpstreamRequest
+    private let planner: any RequestPlanner
+    private let idleTimeout: TimeAmount
+    private let eventLoop: any EventLoop
+    private weak var responder: (any ExchangeResponder)?
+
+    private var upstream: UpstreamHTTPConnection?
+    private var reusedConnection = false
+    /// Request parts received while no upstream connection was ready.
+    private var pending: [HTTPClientRequestPart] = []
+    private var replay: ReplayBuffer
+    private var requestEnded = false
+    private var requestBodySent = false
+    private var responseStarted = false
+    private var upstreamKeepAlive = false
+    /// The upstream's 101 to an upgrade request, until its end hands the connection over.
+    private var switchingProtocols: HTTPResponseHead?
+    private var attempt = 1
+    /// Targets tried so far, so a retry goes elsewhere; filled at the first retry.
+    private var tried: [String] = []
+    /// Set once the exchange has ended (response done, failed or aborted); nothing more happens after.
+    private var isOver = false
+
+    init(
+        request: UpstreamRequest, planner: any RequestPlanner, idleTimeout: TimeAmount, eventLoop: any EventLoop,
+        responder: any ExchangeResponder
+    ) {
+        self.request = request
+        self.planner = planner
+        self.idleTimeout = idleTimeout
+        self.eventLoop = eventLoop
+        self.responder = responder
+        self.replay = ReplayBuffer(limit: request.replayLimit)
+    }
+
+    /// The target serving the request now.
+    var lease: TargetLease { request.lease }
+
+    /// Whether the upstream can take more of the request body now.
+    var upstreamIsWritable: Bool { upstream?.isWritable ?? false }
+
+    /// Sends the request over an idle pooled connection, or dials a new one.
+    func start() {
+        if let idle = request.pool.idleConnections(on: eventLoop), let connection = idle.take(key) {
+            attach(connection, reused: true)
+        } else {
+            dial()
+        }
+    }
+
+    /// A part of the client's request body (or its end).
+    func send(_ part: HTTPClientRequestPart) {
+        guard !isOver else { return }
+        if case .end = part { requestEnded = true }
+        guard let upstream else {
+            pending.append(part)
+            return
+        }
+        write(part, to: upstream)
+        if case .end = part { startResponseClock(on: upstream) }
+    }
+
+    /// Flushes what the client's read burst added.
+    func flush() {
+        upstream?.handler.flush()
+    }
+
+    /// The client can take more of the response again.
+    func clientBecameWritable() {
+        upstream?.handler.resumeReading()
+    }
+
+    /// The client went away: close the upstream connection (its response would have nowhere to go) and give back
+    /// the target.
+    func abort() {
+        guard !isOver else { return }
+        isOver = true
+        upstream?.close()
+        upstream = nil
+        request.lease.release()
+    }
+
+    private var key: UpstreamConnectionPool.Key {
+        .init(route: request.lease.route.id, host: request.destination.host, port: request.destination.port)
+    }
+
+    // MARK: Connecting
+
+    private func dial() {
+        let attempt = self.attempt
+        UpstreamHTTPConnection.dial(request, idleTimeout: idleTimeout, on: eventLoop)
+            .assumeIsolated().whenComplete { result in
+                guard !self.isOver, self.attempt == attempt, self.upstream == nil else {
+                    if case .success(let channel) = result { channel.close(promise: nil) }
+                    return
+                }
+                switch result {
+                case .success(let channel):
+                    do {
+                        self.attach(try UpstreamHTTPConnection(channel: channel, key: self.key), reused: false)
+                    } catch {
+                        channel.close(promise: nil)
+                        self.retryOrFail(.badGateway, "upstream connection failed: \(error)", cause: .connectFailed)
+                    }
+                case .failure(let error):
+                    let destination = self.request.destination
+                    let failure = UpstreamFailure(
+                        error, host: destination.host, port: destination.port, route: self.request.lease.route)
+                    if case .timedOut = failure {
+                        self.fail(failure.status, failure.description, cause: failure.result)
+                    } else {
+                        self.retryOrFail(failure.status, failure.description, cause: failure.result)
+                    }
+                }
+            }
+    }
+
+    private func attach(_ connection: UpstreamHTTPConnection, reused: Bool) {
+        upstream = connection
+        reusedConnection = reused
+        connection.delegate = self
+        connection.handler.send(.head(request.head))
+        let parts = pending
+        pending.removeAll()
+        for part in parts { write(part, to: connection) }
+        connection.handler.flush()
+        if requestEnded { startResponseClock(on: connection) }
+        if connection.isWritable { responder?.exchangeWantsRequestBody() }
+    }
+
+    private func write(_ part: HTTPClientRequestPart, to connection: UpstreamHTTPConnection) {
+        if case .body = part { requestBodySent = true }
+        replay.record(part)
+        connection.handler.send(part)
+        if case .end = part { connection.handler.flush() }
+    }
+
+    /// The upstream's time to answer counts from the end of the request, so a slow upload is not a slow upstream.
+    private func startResponseClock(on connection: UpstreamHTTPConnection) {
+        if let timeout = request.responseTimeout { connection.responseDeadline.set(.now() + timeout) }
+    }
+
+    // MARK: Ending
+
+    /// Sends the request to another target when the planner allows it (nothing of the response came back yet, the
+    /// body is replayable, attempts and budget remain); otherwise fails it.
+    private func retryOrFail(_ status: ProxyErrorStatus, _ message: String, cause: PoolGuards.RequestResult) {
+        if tried.isEmpty { tried = [request.lease.route.id] }
+        guard !responseStarted, replay.isReplayable,
+            let (next, delay) = planner.retry(request, attempt: attempt, tried: tried)
+        else { return fail(status, message, cause: cause) }
+        upstream?.close()
+        upstream = nil
+        request.lease.report(cause)
+        request.lease.release()
+        request = next
+        attempt += 1
+        tried.append(next.lease.route.id)
+        reusedConnection = false
+        requestBodySent = false
+        pending = replay.takeForResend() + pending
+        let attempt = self.attempt
+        eventLoop.assumeIsolated().scheduleTask(in: delay) {
+            guard !self.isOver, self.attempt == attempt else { return }
+            self.dial()
+        }
+    }
+
+    /// Ends the exchange with an error; `cause` is what the failure says about the target (ignored when its answer
+    /// was already reported).
+    private func fail(_ status: ProxyErrorStatus, _ message: String, cause: PoolGuards.RequestResult) {
+        guard !isOver else { return }
+        isOver = true
+        request.lease.report(cause)
+        request.lease.release()
+        upstream?.close()
+        upstream = nil
+        responder?.exchange(failed: status, message: message)
+    }
+}
+
+extension ProxyExchange: UpstreamExchangeDelegate {
+    var clientIsWritable: Bool { responder?.clientIsWritable ?? false }
+
+    func upstream(_ connection: UpstreamHTTPConnection, received part: HTTPClientResponsePart) {
+        guard connection === upstream, !isOver else { return }
+        switch part {
+        case .head(let head) where head.status == .switchingProtocols && request.isUpgrade:
+            // The decoder still ends this response; the connection is handed over at that end.
+            connection.responseDeadline.clear()
+            request.lease.report(.response(status: 101, retryAfter: nil))
+            switchingProtocols = head
+        case .end where switchingProtocols != nil:
+            isOver = true
+            upstream = nil
+            connection.delegate = nil
+            // The lease stays held for the life of the relay; the relay's end gives it back.
+            responder?.exchange(upgradedWith: switchingProtocols!, upstream: connection)
+        case .head(let head) where head.status.code < 200:
+            responder?.exchange(receivedInterim: head)
+        case .head(let head):
+            connection.responseDeadline.clear()
+            responseStarted = true
+            upstreamKeepAlive = head.isKeepAlive
+            let retryAfter = head.headers.first(name: "retry-after").flatMap(RetryAfter.parse)
+            request.lease.report(.response(status: Int(head.status.code), retryAfter: retryAfter))
+            responder?.exchange(receivedHead: head, upstreamKeepAlive: upstreamKeepAlive)
+        case .body(let buffer):
+            responder?.exchange(receivedBody: buffer)
+        case .end(let trailers):
+            isOver = true
+            upstream = nil
+            connection.delegate = nil
+            // Only a connection whose request went out whole and whose response ended cleanly is reused.
+            if upstreamKeepAlive, requestEnded, let idle = request.pool.idleConnections(on: eventLoop) {
+                idle.put(connection)
+            } else {
+                connection.close()
+            }
+            request.lease.release()
+            responder?.exchange(receivedEnd: trailers)
+        }
+    }
+
+    func upstreamReadComplete(_ connection: UpstreamHTTPConnection) {
+        responder?.exchangeReadComplete()
+    }
+
+    func upstream(_ connection: UpstreamHTTPConnection, failed failure: UpstreamExchangeFailure) {
+        guard connection === upstream, !isOver else { return }
+        upstream = nil
+        connection.close()
+        // A kept-alive connection the upstream had closed meanwhile: replace it once, if nothing was lost on it.
+        if reusedConnection, !responseStarted, !requestBodySent, case .closed = failure {
+            reusedConnection = false
+            pending = requestEnded ? [.end(nil)] : []
+            dial()
+            return
+        }
+        let host = request.destination.hostHeader
+        switch failure {
+        case .timedOut:
+            fail(.gatewayTimeout, "upstream \(host) did not answer in time", cause: .timedOut)
+        case .closed:
+            retryOrFail(.badGateway, "upstream \(host) closed the connection before the response ended", cause: .reset)
+        case .error(let error):
+            retryOrFail(.badGateway, "upstream \(host) failed: \(error)", cause: .reset)
+        }
+    }
+
+    func upstreamBecameWritable(_ connection: UpstreamHTTPConnection) {
+        responder?.exchangeWantsRequestBody()
+    }
+}
