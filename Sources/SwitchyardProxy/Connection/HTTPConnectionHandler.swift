@@ -189,14 +189,21 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private func startRequest(_ head: HTTPRequestHead) {
         timer?.clear()
+        var head = head
         var user: String?
-        var refusal: String?
-        if let authenticator = settings.authenticator {
+        var refusal: (status: ProxyErrorStatus, message: String)?
+        do {
+            try RequestFraming(validating: head).canonicalize(&head.headers)
+        } catch {
+            refusal = (.badRequest, "malformed request: \(error.reason)")
+        }
+        if refusal == nil, let authenticator = settings.authenticator {
             switch authenticator.check(head.headers["proxy-authorization"]) {
             case .authenticated(let name): user = name
-            case .missing: refusal = "proxy authentication required"
-            case .rejected: refusal = "proxy credentials rejected"
+            case .missing: refusal = (.proxyAuthenticationRequired, "proxy authentication required")
+            case .rejected: refusal = (.proxyAuthenticationRequired, "proxy credentials rejected")
             }
+            if refusal != nil { settings.metrics?.authFailures.increment() }
         }
         let requestID = settings.assignsRequestIDs ? (head.headers.first(name: "x-request-id") ?? RequestID.make()) : nil
         let client = context.channel.remoteAddress
@@ -204,10 +211,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             method: head.method.rawValue, host: head.uri, requestID: requestID, user: user, client: client,
             settings: settings)
         current = Current(head: head, record: record)
-        if let refusal {
-            settings.metrics?.authFailures.increment()
-            return fail(.proxyAuthenticationRequired, refusal)
-        }
+        if let refusal { return fail(refusal.status, refusal.message) }
         let plan = settings.planner.plan(
             head, client: ClientContext(ip: client?.ipAddress, user: user, requestID: requestID))
         carry(out: plan, deadline: nil)
@@ -327,7 +331,21 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     /// Ends the request in progress because its client is gone: stops its wait, dial or exchange and logs it once.
     private func abortCurrent(_ message: String) {
-        guard let current else { return }
+        guard let current = takeCurrent() else { return }
+        current.finish(status: current.status ?? 499, error: message)
+    }
+
+    /// Answers the request in progress with an error (stopping its wait, dial or exchange), logs it once, and
+    /// closes the connection once the answer is out.
+    private func answer(_ status: ProxyErrorStatus, _ message: String) {
+        guard let current = takeCurrent() else { return }
+        current.finish(status: status.status.code, error: message)
+        writeError(status, message, version: current.head.version)
+    }
+
+    /// Detaches the request in progress and stops whatever still works for it, giving back what it holds.
+    private func takeCurrent() -> Current? {
+        guard let current else { return nil }
         self.current = nil
         switch current.stage {
         case .waiting(let wait): wait.cancel()
@@ -335,15 +353,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         case .dialling: current.tunnelLease?.release()
         case .planning, .answered: break
         }
-        current.finish(status: current.status ?? 499, error: message)
-    }
-
-    /// Answers the request in progress with an error, logs it once, and closes the connection once it is out.
-    private func answer(_ status: ProxyErrorStatus, _ message: String) {
-        guard let current else { return }
-        self.current = nil
-        current.finish(status: status.status.code, error: message)
-        writeError(status, message, version: current.head.version)
+        return current
     }
 
     /// Writes a short plain-text error response and closes the connection once it is out.

@@ -84,7 +84,8 @@ final class ProxyExchange {
         upstream?.handler.resumeReading()
     }
 
-    /// The client went away: close the upstream connection (its response would have nowhere to go) and give back
+    /// The request ended on the client's side (the client went away, or its request turned out malformed): close
+    /// the upstream connection (it is in an unknown state, and its response would have nowhere to go) and give back
     /// the target.
     func abort() {
         guard !isOver else { return }

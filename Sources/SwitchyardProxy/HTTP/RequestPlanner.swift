@@ -4,7 +4,7 @@ import SwitchyardTraffic
 
 /// Decides, for one listener, where each request goes: the part that differs between forward and reverse
 /// proxying. Everything after the decision (dialling, streaming, keep-alive, tunnels, retries, errors, logs) is
-/// shared by `HTTPProxyHandler`.
+/// shared by `HTTPConnectionHandler`.
 protocol RequestPlanner: Sendable {
     func plan(_ head: HTTPRequestHead, client: ClientContext) -> RequestPlan
 

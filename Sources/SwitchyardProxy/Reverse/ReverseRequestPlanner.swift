@@ -19,6 +19,14 @@ struct ReverseRequestPlanner: RequestPlanner {
         if head.method == .CONNECT {
             return .reject(.badRequest, "CONNECT is not served by a reverse listener")
         }
+        var head = head
+        if let absolute = ProxyDestination.parseAbsoluteURI(head.uri) {
+            // Routed by one authority, forwarded with another, a request could reach a route it does not match.
+            guard head.headers["host"].map({ $0.lowercased() }) == [absolute.hostHeader.lowercased()] else {
+                return .reject(.badRequest, "the request target's authority and its Host header disagree")
+            }
+            head.uri = absolute.originForm ?? "/"
+        }
         guard let route = routes.match(head) else {
             return .reject(.notFound, "no route for \(RouteTable.requestHost(head))\(head.uri.prefix { $0 != "?" })")
         }
@@ -81,7 +89,6 @@ struct ReverseRequestPlanner: RequestPlanner {
         let isUpgrade = head.headers["upgrade"].contains { $0.lowercased() == "websocket" }
         var upstream = head
         upstream.version = .http1_1
-        if let absolute = ProxyDestination.parseAbsoluteURI(head.uri) { upstream.uri = absolute.originForm ?? "/" }
         let originalHost = head.headers.first(name: "host")
         HopByHopHeaders.strip(&upstream.headers)
         if isUpgrade {

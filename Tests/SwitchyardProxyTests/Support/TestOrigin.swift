@@ -30,8 +30,10 @@ final class TestOrigin: Sendable {
     private let box: RecorderBox
     let port: Int
 
-    /// Starts the origin; with `tls` it serves HTTPS.
-    static func start(group: any EventLoopGroup, host: String = "127.0.0.1", tls: NIOSSLContext? = nil) async throws
+    /// Starts the origin; with `tls` it serves HTTPS; with `recordingBytes` it keeps every byte it receives.
+    static func start(
+        group: any EventLoopGroup, host: String = "127.0.0.1", tls: NIOSSLContext? = nil, recordingBytes: Bool = false
+    ) async throws
         -> TestOrigin
     {
         let box = RecorderBox()
@@ -40,6 +42,7 @@ final class TestOrigin: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+                    if recordingBytes { try channel.pipeline.syncOperations.addHandler(ByteRecorder(box: box)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(OriginHandler(box: box))
                 }
@@ -56,6 +59,10 @@ final class TestOrigin: Sendable {
 
     var requests: [Request] { box.recorded.withLock { $0 } }
 
+    /// Every byte received so far, over all connections, in arrival order (TLS decrypted), when started
+    /// `recordingBytes`.
+    var receivedBytes: String { box.raw.withLock { String(decoding: $0, as: UTF8.self) } }
+
     /// Answers every later request with `status` (and body `forced`), or as usual again after nil.
     func answerEverything(with status: Int?) {
         box.forcedStatus.withLock { $0 = status }
@@ -69,6 +76,22 @@ final class TestOrigin: Sendable {
 final class RecorderBox: Sendable {
     let recorded = Mutex<[TestOrigin.Request]>([])
     let forcedStatus = Mutex<Int?>(nil)
+    let raw = Mutex<[UInt8]>([])
+}
+
+/// Notes the bytes an origin receives, before its HTTP parser reads them.
+private final class ByteRecorder: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let box: RecorderBox
+    init(box: RecorderBox) { self.box = box }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        box.raw.withLock { $0 += buffer.readableBytesView }
+        context.fireChannelRead(data)
+    }
 }
 
 private final class OriginHandler: ChannelInboundHandler {
