@@ -52,11 +52,17 @@ extension AdminServer {
                 guard let yaml = String(validating: body, as: UTF8.self) else {
                     throw AdminHTTPError(.badRequest, "the body is not UTF-8 text")
                 }
-                switch await source.applyConfig(yaml: yaml) {
+                let mayChangeKeys =
+                    AdminAuth.decide(
+                        presented: AdminAuth.presentedKey(in: request.headers), keys: source.apiKeys(),
+                        access: .adminKey) == .allowed
+                switch await source.applyConfig(yaml: yaml, mayChangeKeys: mayChangeKeys) {
                 case .applied(let persisted):
                     return Response.json(ConfigAppliedJSON(applied: true, persisted: persisted))
                 case .invalid(let problems):
                     throw AdminHTTPError(problems: problems)
+                case .keysNeedAdminKey:
+                    throw AdminHTTPError(.forbidden, "only an admin key may change api_keys or admin_keys")
                 }
             },
             AdminRoute(method: .put, path: "/api/v1/log-level", access: .apiKey) { [self] request, _ in

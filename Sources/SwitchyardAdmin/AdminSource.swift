@@ -13,8 +13,10 @@ public protocol AdminSource: Sendable {
     /// The effective configuration as YAML, secrets (passwords, keys) redacted.
     func configYAML() -> String
     /// Validates `yaml` as a config file and applies it without restart; writes it back to the config file when
-    /// `admin.persist` is on.
-    func applyConfig(yaml: String) async -> ConfigChange
+    /// `admin.persist` is on. A redacted placeholder keeps the secret in its place. Unless `mayChangeKeys` (the
+    /// caller holds an admin key, or no key is configured), a config whose `api_keys` or `admin_keys` differ from
+    /// the current ones is refused.
+    func applyConfig(yaml: String, mayChangeKeys: Bool) async -> ConfigChange
     /// Every pool with its targets, in configuration order.
     func pools() -> [PoolInfo]
     /// Adds a target at run time (not persisted). Throws `poolNotFound`, `targetExists`, or `invalid` (for example a
@@ -53,6 +55,8 @@ public enum ConfigChange: Sendable, Equatable {
     case applied(persisted: Bool)
     /// The config was not applied; every problem found, each with its field path and line when known.
     case invalid([ConfigProblem])
+    /// The config changes `api_keys` or `admin_keys`, and the caller holds no admin key.
+    case keysNeedAdminKey
 }
 
 /// One problem of a rejected config.

@@ -10,6 +10,17 @@ public enum ConfigLoader {
         try finish(try decode(yaml: yaml, file: file), file: file)
     }
 
+    /// A config sent to replace `current` (the admin API's `PUT /api/v1/config`): like `parse`, except that each
+    /// redacted placeholder stands for the secret `current` has in its place (see `RedactedSecrets`).
+    public static func parse(yaml: String, replacing current: SwitchyardConfig) throws(ConfigErrors) -> SwitchyardConfig {
+        var decoded = try decode(yaml: yaml, file: nil)
+        let (restored, issues) = RedactedSecrets.restore(decoded.config, from: current)
+        decoded.config = restored
+        decoded.issues += issues.map { decoded.sourceMap.locate($0, file: nil) }
+        decoded.failedPaths += issues.map(\.path)
+        return try finish(decoded, file: nil)
+    }
+
     /// The whole precedence chain: defaults < file (if any) < env flat options < CLI flat options, then validate.
     /// Without a file the flat options adjust `SwitchyardConfig.embeddedDefault`.
     public static func resolve(

@@ -26,7 +26,7 @@ struct ConfigRenderer {
         add(1, "listen: \(DoubleQuoted.string(config.admin.listen.description))")
         for (name, keys) in [("api_keys", config.admin.apiKeys), ("admin_keys", config.admin.adminKeys)] where !keys.isEmpty {
             add(1, "\(name):")
-            for key in keys { add(2, "- \(DoubleQuoted.string(redactingSecrets ? "<redacted>" : key))") }
+            for key in keys { add(2, "- \(DoubleQuoted.string(redactingSecrets ? RedactedSecrets.placeholder : key))") }
         }
         add(1, "persist: \(config.admin.persist)")
         add(1, "per_host_metrics: \(config.admin.perHostMetrics)")
@@ -59,7 +59,7 @@ struct ConfigRenderer {
             add(3, auth.users.isEmpty ? "users: []" : "users:")
             for user in auth.users {
                 add(4, "- username: \(DoubleQuoted.string(user.username))")
-                add(5, "password: \(DoubleQuoted.string(redactingSecrets ? "<redacted>" : user.password))")
+                add(5, "password: \(DoubleQuoted.string(redactingSecrets ? RedactedSecrets.placeholder : user.password))")
             }
         }
         add(2, "max_connections: \(listener.maxConnections)")

@@ -122,7 +122,7 @@ extension ConfigValidator {
             if !names.insert(queueClass.name).inserted {
                 report("duplicate class \"\(queueClass.name)\"", at: classPath)
             }
-            atLeast(1, queueClass.weight, at: classPath)
+            within(1...TargetSettings.maxWeight, queueClass.weight, at: classPath)
         }
         if !queue.classes.isEmpty, !queue.classes.contains(where: { $0.name == queue.defaultClass }) {
             report(Self.noClass(queue.defaultClass, in: queue), at: "\(path).default_class")

@@ -165,7 +165,7 @@ struct ConfigValidator {
             } else {
                 firstIndexByID[target.id] = index
             }
-            atLeast(0, target.weight, at: "\(targetPath).weight")
+            within(0...TargetSettings.maxWeight, target.weight, at: "\(targetPath).weight")
             if let limit = target.maxConnections { atLeast(1, limit, at: "\(targetPath).max_connections") }
         }
         let backend = pool.backend
@@ -196,6 +196,12 @@ struct ConfigValidator {
 
     mutating func atLeast(_ minimum: Int, _ value: Int, at path: String) {
         if value < minimum { report("must be at least \(minimum), got \(value)", at: path) }
+    }
+
+    mutating func within(_ range: ClosedRange<Int>, _ value: Int, at path: String) {
+        if !range.contains(value) {
+            report("must be from \(range.lowerBound) to \(range.upperBound), got \(value)", at: path)
+        }
     }
 
     mutating func positive(_ duration: Duration, at path: String) {

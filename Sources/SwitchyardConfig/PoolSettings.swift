@@ -69,6 +69,9 @@ public struct KeepAliveSettings: Sendable, Equatable {
 
 /// One target: an egress source address outgoing connections bind to, or a backend URL; and its share of traffic.
 public struct TargetSettings: Sendable, Equatable {
+    /// The largest weight a target (or queue class) may have: enough for any real ratio, small enough that no
+    /// balancing sum or product over thousands of targets can overflow.
+    public static let maxWeight = 10_000
     /// The local IP to bind outgoing connections to; nil leaves through the default route.
     public var sourceIP: String?
     /// A backend of reverse listeners, `http://host:port`.

@@ -51,7 +51,7 @@ final class FakeAdminSource: AdminSource {
     func metricsText() -> String { "# TYPE switchyard_requests_total counter\nswitchyard_requests_total 3\n" }
     func configYAML() -> String { state.withLock { $0.configYAML } }
 
-    func applyConfig(yaml: String) async -> ConfigChange {
+    func applyConfig(yaml: String, mayChangeKeys: Bool) async -> ConfigChange {
         state.withLock { state in
             if yaml.contains("invalid") { return .invalid(state.problems) }
             state.configYAML = yaml

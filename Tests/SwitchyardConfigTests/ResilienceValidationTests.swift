@@ -253,7 +253,7 @@ import Testing
             issues(in: yaml).map(\.description) == [
                 "cfg.yaml:11: pools.outbound.queue.max: must be at least 0, got -1",
                 "cfg.yaml:12: pools.outbound.queue.timeout: must be greater than 0, got 0s",
-                "cfg.yaml:14: pools.outbound.queue.classes.gold: must be at least 1, got 0",
+                "cfg.yaml:14: pools.outbound.queue.classes.gold: must be from 1 to 10000, got 0",
                 "cfg.yaml:13: pools.outbound.queue.classes: a class name must not be empty",
                 "cfg.yaml:16: pools.outbound.queue.default_class: no class named \"silver\"; classes: gold",
             ])

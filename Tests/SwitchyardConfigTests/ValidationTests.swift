@@ -34,7 +34,7 @@ import Testing
                 "cfg.yaml:9: listeners[1].listen: 127.0.0.1:3128 is already used by listener \"egress\"",
                 "cfg.yaml:11: listeners[1].max_header_bytes: must be 1024-81920, got 100",
                 "cfg.yaml:16: pools.outbound.targets[1].source_ip: \"300.1.1.1\" is not an IP address",
-                "cfg.yaml:17: pools.outbound.targets[1].weight: must be at least 0, got -1",
+                "cfg.yaml:17: pools.outbound.targets[1].weight: must be from 0 to 10000, got -1",
                 "cfg.yaml:18: pools.outbound.targets[2]: duplicate source_ip \"192.168.1.100\" (same as targets[0])",
             ])
     }

@@ -8,12 +8,14 @@ struct AdminEndToEndTests {
     static let apiKey = "api-key-0123456789abcdef"
     static let adminKey = "admin-key-0123456789abcdef"
 
-    private func forwardYAML() -> String {
+    private func forwardYAML(
+        keys: String = "api_keys: [\"\(apiKey)\"], admin_keys: [\"\(adminKey)\"]", users: String = ""
+    ) -> String {
         """
         log: { level: error, format: text }
-        admin: { listen: "127.0.0.1:0", api_keys: ["\(Self.apiKey)"], admin_keys: ["\(Self.adminKey)"] }
+        admin: { listen: "127.0.0.1:0", \(keys) }
         listeners:
-          - { name: egress, mode: forward, listen: "127.0.0.1:0", pool: out }
+          - { name: egress, mode: forward, listen: "127.0.0.1:0", pool: out\(users) }
         pools:
           out:
             policy: round-robin
@@ -23,14 +25,17 @@ struct AdminEndToEndTests {
     }
 
     /// Runs `body` with a proxy, its admin server's base URL and an origin.
-    private func withAdmin(_ body: (ProxyHarness, String, TestOrigin, TestResources) async throws -> Void) async throws {
+    private func withAdmin(
+        yaml: String? = nil, _ body: (ProxyHarness, String, TestOrigin, TestResources) async throws -> Void
+    ) async throws {
         try await withResources { resources in
-            let proxy = resources.track(try await ProxyHarness(yaml: forwardYAML()))
+            let proxy = resources.track(try await ProxyHarness(yaml: yaml ?? forwardYAML()))
             let origin = resources.track(try await TestOrigin.start(group: resources.group))
             let server = proxy.runtime.makeAdminServer(host: "127.0.0.1", port: 0)
             let task = Task { try await server.run() }
             defer { task.cancel() }
-            let deadline = ContinuousClock.now + .seconds(10)
+            // Generous: on a loaded two-core machine the other suites' blocking clients can delay the server's start.
+            let deadline = ContinuousClock.now + .seconds(60)
             while server.boundPort == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             let port = try #require(server.boundPort)
             try await body(proxy, "http://127.0.0.1:\(port)", origin, resources)
@@ -46,6 +51,51 @@ struct AdminEndToEndTests {
         let output = result.stdout
         guard let status = output.split(separator: "\n").last.flatMap({ Int($0) }) else { return (0, result.stderr) }
         return (status, String(output.dropLast(String(status).count + 1)))
+    }
+
+    @Test func onlyAnAdminKeyChangesKeysAndRedactedSecretsAreKept() async throws {
+        let users = ", auth: { users: [ { username: alice, password: \"alice-password\" } ] }"
+        try await withAdmin(yaml: forwardYAML(users: users)) { proxy, admin, origin, _ in
+            let shown = try await call("GET", "\(admin)/api/v1/config", key: Self.apiKey)
+            #expect(shown.0 == 200)
+            for secret in [Self.apiKey, Self.adminKey, "alice-password"] { #expect(!shown.1.contains(secret)) }
+            // Sent back as shown, the config keeps every secret: the placeholder means "keep the current one".
+            #expect(try await call("PUT", "\(admin)/api/v1/config", key: Self.apiKey, body: shown.1).0 == 200)
+            #expect(try await call("GET", "\(admin)/api/v1/security/keys", key: Self.adminKey).0 == 200)
+            let url = "http://127.0.0.1:\(origin.port)/"
+            let proxied = try Subprocess.curl(["-s", "-x", "http://alice:alice-password@127.0.0.1:\(proxy.port)", url])
+            #expect(proxied.stdout == "ok", "the user's real password still works")
+            // A placeholder that stands for nothing is refused, naming the field.
+            let unknown = shown.1.replacingOccurrences(of: "username: \"alice\"", with: "username: \"bob\"")
+            let refused = try await call("PUT", "\(admin)/api/v1/config", key: Self.apiKey, body: unknown)
+            #expect(refused.0 == 422 && refused.1.contains("auth.users[0].password"), "\(refused)")
+            // An API key can neither replace the admin keys nor remove every key.
+            let takeover = forwardYAML(keys: "api_keys: [\"\(Self.apiKey)\"], admin_keys: [\"attacker-key-0123456789\"]")
+            #expect(try await call("PUT", "\(admin)/api/v1/config", key: Self.apiKey, body: takeover).0 == 403)
+            let open = forwardYAML(keys: "persist: false")
+            #expect(try await call("PUT", "\(admin)/api/v1/config", key: Self.apiKey, body: open).0 == 403)
+            #expect(try await call("GET", "\(admin)/api/v1/security/keys", key: Self.adminKey).0 == 200)
+            // An admin key may.
+            #expect(try await call("PUT", "\(admin)/api/v1/config", key: Self.adminKey, body: takeover).0 == 200)
+            #expect(try await call("GET", "\(admin)/api/v1/security/keys", key: "attacker-key-0123456789").0 == 200)
+        }
+    }
+
+    @Test func absurdWeightsAreRefusedAndTheProxyKeepsServing() async throws {
+        try await withAdmin { proxy, admin, origin, _ in
+            let target = "\(admin)/api/v1/pools/out/targets/127.0.0.2"
+            for weight in ["9223372036854775807", "10001", "-1"] {
+                let answer = try await call("PATCH", target, key: Self.apiKey, body: #"{"weight": \#(weight)}"#)
+                #expect(answer.0 == 422, "weight \(weight): \(answer)")
+            }
+            #expect(try await call("PATCH", target, key: Self.apiKey, body: #"{"weight": 10000}"#).0 == 200)
+            let added = try await call(
+                "POST", "\(admin)/api/v1/pools/out/targets", key: Self.apiKey,
+                body: #"{"source_ip": "127.0.0.4", "weight": 4611686018427387904}"#)
+            #expect(added.0 == 422, "\(added)")
+            let proxied = try Subprocess.curl(["-s", "-x", proxy.proxyURL, "http://127.0.0.1:\(origin.port)/?[1-20]"])
+            #expect(proxied.stdout == String(repeating: "ok", count: 20))
+        }
     }
 
     @Test func readEndpointsAndKeys() async throws {

@@ -17,13 +17,18 @@ extension SwitchyardRuntime: AdminSource {
         config.rendered(redactingSecrets: true)
     }
 
-    public func applyConfig(yaml: String) async -> ConfigChange {
+    public func applyConfig(yaml: String, mayChangeKeys: Bool) async -> ConfigChange {
+        let current = config
         let parsed: SwitchyardConfig
         do {
-            parsed = try ConfigLoader.parse(yaml: yaml, file: nil)
+            parsed = try ConfigLoader.parse(yaml: yaml, replacing: current)
         } catch {
             metrics.configReloaded(succeeded: false)
             return .invalid(error.issues.map { ConfigProblem(path: $0.path, line: $0.line, message: $0.message) })
+        }
+        if !mayChangeKeys, parsed.admin.apiKeys != current.admin.apiKeys || parsed.admin.adminKeys != current.admin.adminKeys {
+            metrics.configReloaded(succeeded: false)
+            return .keysNeedAdminKey
         }
         do {
             try reload(parsed)
