@@ -43,6 +43,11 @@ struct ConfigValidator {
                 report("keys must be at least 16 characters, got \(key.count)", at: "admin.\(name)[\(index)]")
             }
         }
+        if config.admin.apiKeys.isEmpty, config.admin.adminKeys.isEmpty, !config.admin.listen.isLoopback {
+            report(
+                "without api_keys or admin_keys the admin API is open to anyone who reaches it: listen on loopback "
+                    + "(127.0.0.1) or configure keys", at: "admin.listen")
+        }
         if !(0...10_000).contains(config.admin.perHostMetrics) {
             report("must be 0-10000, got \(config.admin.perHostMetrics)", at: "admin.per_host_metrics")
         }

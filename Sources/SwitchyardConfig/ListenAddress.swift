@@ -9,6 +9,11 @@ public struct ListenAddress: Sendable, Hashable, LosslessStringConvertible {
         self.port = port
     }
 
+    /// Whether only this machine can reach the address: `localhost`, `127.0.0.0/8` or `::1`.
+    public var isLoopback: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
     /// Parses `host:port` or `[ipv6]:port`; nil when the text is not one.
     public init?(_ description: String) {
         guard let address = try? Self.parse(description) else { return nil }

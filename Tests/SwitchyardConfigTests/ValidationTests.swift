@@ -139,6 +139,18 @@ import Testing
             ])
     }
 
+    @Test func anAdminAPIWithoutKeysListensOnLoopbackOnly() {
+        for address in ["0.0.0.0:9090", "[::]:9090", "192.0.2.1:9090"] {
+            let found = issues(in: "admin: { listen: \"\(address)\" }\n" + minimalYAML)
+            #expect(found.map(\.description).first?.hasPrefix("cfg.yaml:1: admin.listen: without api_keys") == true)
+        }
+        let keyed = "admin: { listen: \"0.0.0.0:9090\", api_keys: [\"0123456789abcdef\"] }\n"
+        #expect(issues(in: keyed + minimalYAML).isEmpty)
+        for address in ["127.0.0.1:9090", "[::1]:9090", "localhost:9090"] {
+            #expect(issues(in: "admin: { listen: \"\(address)\" }\n" + minimalYAML).isEmpty)
+        }
+    }
+
     @Test func unknownModeListsTheKnownOnes() {
         let found = issues(in: minimalYAML.replacing("mode: forward", with: "mode: socks5"))
         #expect(found.map(\.path) == ["listeners[0].mode"])
