@@ -48,7 +48,7 @@ final class DeadlineTimer {
     private func fire() {
         scheduled = nil
         guard let deadline else { return }
-        if deadline <= .now() {
+        if deadline <= eventLoop.now {
             self.deadline = nil
             expired()
         } else {

@@ -72,7 +72,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         self.context = context
         timer = DeadlineTimer(eventLoop: context.eventLoop) { [weak self] in self?.timedOut() }
         watcher.onFirstByte = { [weak self] in self?.requestBytesArrived() }
-        if context.channel.isActive { timer?.set(.now() + settings.headerReadTimeout) }
+        if context.channel.isActive { timer?.set(context.eventLoop.now + settings.headerReadTimeout) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -81,7 +81,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        timer?.set(.now() + settings.headerReadTimeout)
+        timer?.set(context.eventLoop.now + settings.headerReadTimeout)
         context.fireChannelActive()
     }
 
@@ -175,7 +175,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     // MARK: Timeouts
 
     private func requestBytesArrived() {
-        if case .idle = machine.state { timer?.set(.now() + settings.headerReadTimeout) }
+        if case .idle = machine.state { timer?.set(context.eventLoop.now + settings.headerReadTimeout) }
     }
 
     private func timedOut() {
@@ -371,7 +371,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     func becomeIdle() {
         current = nil
         watcher.expectRequest()
-        timer?.set(.now() + settings.idleTimeout)
+        timer?.set(context.eventLoop.now + settings.idleTimeout)
         let parts = held
         held = []
         for part in parts { receive(part) }
