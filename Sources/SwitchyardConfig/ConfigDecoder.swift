@@ -15,7 +15,7 @@ struct ConfigDecoder {
     private static let rootKeys = ["log", "admin", "workers", "listeners", "pools"]
     private static let listenerKeys = [
         "name", "mode", "listen", "pool", "routes", "tls", "add_forwarded", "auth", "max_connections",
-        "max_header_bytes", "add_via", "add_x_forwarded_for", "timeouts", "rate_limits",
+        "max_connections_per_client", "max_header_bytes", "add_via", "add_x_forwarded_for", "timeouts", "rate_limits",
     ]
     private static let poolKeys = [
         "policy", "policy_options", "max_connections_per_target", "keepalive", "host_header", "timeouts", "retries",
@@ -84,6 +84,7 @@ struct ConfigDecoder {
             listener.auth = AuthSettings(users: auth.list("users", required: true)?.map(user) ?? [])
         }
         fields.read("max_connections", into: &listener.maxConnections)
+        fields.read("max_connections_per_client", into: &listener.maxConnectionsPerClient)
         fields.read("max_header_bytes", into: &listener.maxHeaderBytes)
         fields.read("add_via", into: &listener.addVia)
         fields.read("add_x_forwarded_for", into: &listener.addXForwardedFor)

@@ -94,6 +94,7 @@ struct ConfigValidator {
         }
         if let auth = listener.auth { check(auth, at: "\(path).auth") }
         atLeast(1, listener.maxConnections, at: "\(path).max_connections")
+        atLeast(0, listener.maxConnectionsPerClient, at: "\(path).max_connections_per_client")
         let range = ListenerSettings.maxHeaderBytesRange
         if !range.contains(listener.maxHeaderBytes) {
             report(

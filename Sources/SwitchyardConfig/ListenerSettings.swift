@@ -24,6 +24,9 @@ public struct ListenerSettings: Sendable, Equatable {
     public var auth: AuthSettings?
     /// Connections open at once on this listener, in total.
     public var maxConnections: Int
+    /// Connections open at once from one client address; 0 sets no limit of its own. It keeps one client (a
+    /// slowloris attacker, a runaway script) from taking every slot of `maxConnections`.
+    public var maxConnectionsPerClient: Int
     /// The largest request head accepted, in bytes.
     public var maxHeaderBytes: Int
     public var addVia: Bool
@@ -42,6 +45,7 @@ public struct ListenerSettings: Sendable, Equatable {
         addForwarded: Bool = false,
         auth: AuthSettings? = nil,
         maxConnections: Int = 1000,
+        maxConnectionsPerClient: Int = 256,
         maxHeaderBytes: Int = 32768,
         addVia: Bool = false,
         addXForwardedFor: Bool = false,
@@ -57,6 +61,7 @@ public struct ListenerSettings: Sendable, Equatable {
         self.addForwarded = addForwarded
         self.auth = auth
         self.maxConnections = maxConnections
+        self.maxConnectionsPerClient = maxConnectionsPerClient
         self.maxHeaderBytes = maxHeaderBytes
         self.addVia = addVia
         self.addXForwardedFor = addXForwardedFor

@@ -48,7 +48,7 @@ public final class TrafficMetrics: Sendable {
         )
     }
 
-    /// Counts a request or connection refused by a limit: `listener_connections`, `rate_limit`, `queue`,
+    /// Counts a request or connection refused by a limit: `client_connections`, `listener_connections`, `rate_limit`, `queue`,
     /// `no_target`.
     public func limitRejected(_ kind: String) {
         limitRejections.withLock { counters in

@@ -16,6 +16,8 @@ final class ProxyListener: Sendable {
     private let currentSettings: Mutex<ProxyListenerSettings>
     /// The listener's open client connections, against `max_connections`.
     let connections: ConnectionLimiter
+    /// The listener's open connections per client address, against `max_connections_per_client`; nil without one.
+    let connectionsPerClient: ClientConnectionCounter?
     private let logger: Logger
     private let state = Mutex<(channel: (any Channel)?, quiescing: ServerQuiescingHelper?)>((nil, nil))
 
@@ -25,6 +27,8 @@ final class ProxyListener: Sendable {
         self.listen = settings.listen
         self.currentSettings = Mutex(proxySettings)
         self.connections = ConnectionLimiter(limit: settings.maxConnections)
+        self.connectionsPerClient =
+            settings.maxConnectionsPerClient > 0 ? ClientConnectionCounter(limit: settings.maxConnectionsPerClient) : nil
         self.logger = logger
     }
 
@@ -45,6 +49,7 @@ final class ProxyListener: Sendable {
         let quiescing = ServerQuiescingHelper(group: group)
         let listener = self
         let connections = self.connections
+        let connectionsPerClient = self.connectionsPerClient
         let logger = self.logger
         let name = self.name
         let bootstrap = ServerBootstrap(group: group)
@@ -60,8 +65,10 @@ final class ProxyListener: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let proxySettings = listener.currentSettings.withLock { $0 }
-                    guard ListenerAdmission.admit(channel, limiter: connections, listener: name, logger: logger) else {
-                        proxySettings.metrics?.traffic.limitRejected("listener_connections")
+                    if let refusal = ListenerAdmission.admit(
+                        channel, limiter: connections, perClient: connectionsPerClient, listener: name, logger: logger)
+                    {
+                        proxySettings.metrics?.traffic.limitRejected(refusal.rawValue)
                         return
                     }
                     try ProxyPipeline.configure(channel, settings: proxySettings)

@@ -1,0 +1,66 @@
+import Testing
+
+@testable import SwitchyardTraffic
+
+/// `max_connections_per_client`: a client trickling request heads on many connections (slowloris) holds at most
+/// its own share of the listener's slots; everyone else still gets in.
+@Suite(.timeLimit(.minutes(2)))
+struct ClientConnectionLimitTests {
+    @Test func oneClientCannotTakeEverySlot() async throws {
+        let yaml = ProxyHarness.forwardYAML(
+            maxConnections: 10, headerRead: "60s", listenerExtra: "    max_connections_per_client: 3\n")
+        try await withProxy(yaml: yaml) { proxy, origin in
+            let url = "http://127.0.0.1:\(origin.port)/"
+            // Four slow heads from one address; which one the proxy sees last depends on its event loops.
+            let clients = try (0..<4).map { _ in
+                let client = try RawClient(port: proxy.port)
+                try client.send("GET \(url) HTTP/1.1\r\nHo")
+                return client
+            }
+            var answers = Array(repeating: "", count: clients.count)
+            let oneRefused = try await eventually {
+                for (index, client) in clients.enumerated() {
+                    answers[index] += String(decoding: client.receiveIfAvailable(), as: UTF8.self)
+                }
+                return answers.contains { $0.contains("from your address") }
+            }
+            #expect(oneRefused, "\(answers)")
+            #expect(answers.filter { $0.hasPrefix("HTTP/1.1 503") }.count == 1, "\(answers)")
+            let held = zip(clients, answers).filter { $0.1.isEmpty }.map(\.0)
+            let other = try Subprocess.curl(["-s", "--interface", "127.0.0.2", "-x", proxy.proxyURL, url])
+            #expect(other.stdout == "ok", "another address still gets in: \(other.stderr)")
+            held[0].reset()
+            #expect(
+                try await eventually { (try? Subprocess.curl(["-s", "-x", proxy.proxyURL, url]).stdout) == "ok" },
+                "the slot given back is usable again")
+            #expect(held.count == 3)
+        }
+    }
+
+    @Test func aFullListenerAnswers503BeforeParsingAnything() async throws {
+        let yaml = ProxyHarness.forwardYAML(maxConnections: 2, listenerExtra: "    max_connections_per_client: 0\n")
+        try await withProxy(yaml: yaml) { proxy, origin in
+            let held = try (0..<2).map { _ in try RawClient(port: proxy.port) }
+            let third = try RawClient(port: proxy.port)
+            try third.send("GET http://127.0.0.1:\(origin.port)/ HTTP/1.1\r\nHost: x\r\n\r\n")
+            let refused = try third.receiveAll()
+            #expect(refused.hasPrefix("HTTP/1.1 503") && refused.contains("too many connections"), "\(refused)")
+            #expect(origin.requests.isEmpty)
+            #expect(held.count == 2)
+        }
+    }
+
+    @Test func theCounterKeepsOnlyAddressesWithOpenConnections() {
+        let counter = ClientConnectionCounter(limit: 2)
+        #expect(counter.tryAcquire("a") && counter.tryAcquire("a"))
+        #expect(!counter.tryAcquire("a"))
+        #expect(counter.tryAcquire("b"))
+        counter.release("a")
+        #expect(counter.tryAcquire("a"))
+        for _ in 0..<2 { counter.release("a") }
+        counter.release("b")
+        #expect(counter.openConnections(of: "a") == 0 && counter.openConnections(of: "b") == 0)
+        counter.release("a")  // an extra release does not go negative
+        #expect(counter.tryAcquire("a") && counter.tryAcquire("a") && !counter.tryAcquire("a"))
+    }
+}
