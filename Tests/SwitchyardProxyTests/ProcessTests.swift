@@ -5,6 +5,43 @@ import Testing
 /// Behaviour only a real process shows: config errors and exit codes, signals, resident memory.
 @Suite(.timeLimit(.minutes(3)))
 struct ProcessTests {
+    /// Out of file descriptors, the proxy pauses accepting instead of spinning a core on `accept` → EMFILE, and
+    /// serves again once descriptors are free.
+    @Test func runningOutOfDescriptorsDoesNotSpinTheAcceptLoop() async throws {
+        let origin = try await TestOrigin.start(group: MultiThreadedEventLoopGroup.singleton)
+        defer { Task { await origin.stop() } }
+        let path = try temporaryFile(
+            """
+            log: { level: info, format: json }
+            workers: 1
+            listeners: [ { name: web, mode: reverse, listen: "127.0.0.1:0", pool: backends } ]
+            pools: { backends: { targets: [ { url: "http://127.0.0.1:\(origin.port)" } ] } }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let proxy = try SwitchyardProcess(arguments: ["--config", path])
+        defer { proxy.terminate() }
+        let port = try await proxy.listeningPort()
+        let open = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(proxy.pid)/fd").count
+        let limited = try Subprocess.run("/usr/bin/prlimit", ["--pid", "\(proxy.pid)", "--nofile=\(open + 8):\(open + 8)"])
+        #expect(limited.status == 0, "\(limited.stderr)")
+        let clients = try (0..<40).map { _ in try RawClient(port: port) }
+        try await Task.sleep(for: .milliseconds(500))
+        func cpuTicks() throws -> Int {
+            let stat = try String(contentsOfFile: "/proc/\(proxy.pid)/stat", encoding: .utf8)
+            let fields = stat[stat.lastIndex(of: ")")!...].split(separator: " ")
+            return Int(fields[12])! + Int(fields[13])!  // utime + stime, after the name
+        }
+        let before = try cpuTicks()
+        try await Task.sleep(for: .seconds(2))
+        let used = try cpuTicks() - before
+        #expect(used < 40, "\(used) ticks of CPU in 2 s while out of descriptors (a spinning loop uses about 200)")
+        for client in clients { client.reset() }
+        let served = try await eventually(within: 10) {
+            (try? Subprocess.curl(["-s", "http://127.0.0.1:\(port)/"]).stdout) == "ok"
+        }
+        #expect(served, "serves again once descriptors are free")
+    }
+
     @Test func badIPsFlagIsRejectedBeforeBinding() throws {
         let result = try Subprocess.run(SwitchyardProcess.binaryPath, ["--ips", "127.0.0.2,300.1.1.1", "--port", "0"])
         #expect(result.status != 0)
