@@ -12,10 +12,11 @@ struct DecodedConfig {
 
 /// Maps a composed YAML document onto the config model: the valid keys at every level and which field each sets.
 struct ConfigDecoder {
-    private static let rootKeys = ["log", "admin", "workers", "listeners", "pools"]
+    private static let rootKeys = ["log", "admin", "workers", "destinations", "listeners", "pools"]
     private static let listenerKeys = [
         "name", "mode", "listen", "pool", "routes", "tls", "add_forwarded", "auth", "max_connections",
         "max_connections_per_client", "max_header_bytes", "add_via", "add_x_forwarded_for", "timeouts", "rate_limits",
+        "destinations",
     ]
     private static let poolKeys = [
         "policy", "policy_options", "max_connections_per_target", "keepalive", "host_header", "timeouts", "retries",
@@ -56,6 +57,7 @@ struct ConfigDecoder {
             admin.read("per_host_metrics", into: &config.admin.perHostMetrics)
         }
         top.read("workers", into: &config.workers)
+        if let destinations = destinations(top) { config.destinations = destinations }
         config.listeners = top.list("listeners")?.map(listener) ?? []
         config.pools = top.mapping("pools", keys: nil)?.entries.map(pool) ?? []
         return config
@@ -95,6 +97,7 @@ struct ConfigDecoder {
             timeouts.read("shutdown", into: &listener.timeouts.shutdown)
         }
         listener.rateLimits = fields.list("rate_limits")?.map(rateLimit) ?? []
+        listener.destinations = destinations(fields)
         return listener
     }
 

@@ -31,6 +31,7 @@ struct ConfigRenderer {
         add(1, "persist: \(config.admin.persist)")
         add(1, "per_host_metrics: \(config.admin.perHostMetrics)")
         add(0, "workers: \(config.workers)")
+        write(config.destinations, indent: 0)
         add(0, config.listeners.isEmpty ? "listeners: []" : "listeners:")
         for listener in config.listeners { write(listener) }
         add(0, config.pools.isEmpty ? "pools: {}" : "pools:")
@@ -73,6 +74,7 @@ struct ConfigRenderer {
         add(3, "header_read: \(DurationText.format(listener.timeouts.headerRead))")
         add(3, "shutdown: \(DurationText.format(listener.timeouts.shutdown))")
         if !listener.rateLimits.isEmpty { write(listener.rateLimits) }
+        if let destinations = listener.destinations { write(destinations, indent: 2) }
     }
 
     private mutating func write(_ route: RouteSettings) {

@@ -18,6 +18,7 @@ struct ConfigValidator {
         if config.listeners.isEmpty { report("no listeners; define at least one under \"listeners\"", at: "listeners") }
         atLeast(0, config.workers, at: "workers")
         if config.workers > 1024 { report("must be at most 1024, got \(config.workers)", at: "workers") }
+        check(config.destinations, at: "destinations", users: nil)
         var nameOwners: [String: Int] = [:]
         var addressOwners: [ListenAddress: String] = [:]
         for (index, listener) in config.listeners.enumerated() {
@@ -79,11 +80,17 @@ struct ConfigValidator {
         case .forward:
             if !listener.routes.isEmpty { report("routes belong to reverse listeners", at: "\(path).routes") }
             if listener.tls != nil { report("tls belongs to reverse listeners", at: "\(path).tls") }
+            if let destinations = listener.destinations {
+                check(destinations, at: "\(path).destinations", users: listener.auth?.users.map(\.username) ?? [])
+            }
         case .reverse:
             if listener.routes.isEmpty, listener.pool.isEmpty {
                 report("a reverse listener needs \"routes\" (or a \"pool\" for every request)", at: "\(path).routes")
             }
             if listener.auth != nil { report("proxy auth belongs to forward listeners", at: "\(path).auth") }
+            if listener.destinations != nil {
+                report("destinations belong to forward listeners", at: "\(path).destinations")
+            }
         }
         if let tls = listener.tls {
             if tls.cert.isEmpty { report("must not be empty", at: "\(path).tls.cert") }

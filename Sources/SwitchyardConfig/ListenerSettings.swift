@@ -34,6 +34,8 @@ public struct ListenerSettings: Sendable, Equatable {
     public var timeouts: ListenerTimeouts
     /// Limits checked for every request of the listener, before a pool is chosen (`target_and_host` is not allowed).
     public var rateLimits: [RateLimitSettings]
+    /// Where a forward listener may connect; nil uses the config's root `destinations`.
+    public var destinations: DestinationSettings?
 
     public init(
         name: String,
@@ -50,7 +52,8 @@ public struct ListenerSettings: Sendable, Equatable {
         addVia: Bool = false,
         addXForwardedFor: Bool = false,
         timeouts: ListenerTimeouts = .default,
-        rateLimits: [RateLimitSettings] = []
+        rateLimits: [RateLimitSettings] = [],
+        destinations: DestinationSettings? = nil
     ) {
         self.name = name
         self.mode = mode
@@ -67,6 +70,7 @@ public struct ListenerSettings: Sendable, Equatable {
         self.addXForwardedFor = addXForwardedFor
         self.timeouts = timeouts
         self.rateLimits = rateLimits
+        self.destinations = destinations
     }
 
     /// The range `maxHeaderBytes` must fall in.

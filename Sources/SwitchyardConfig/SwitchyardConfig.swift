@@ -8,6 +8,8 @@ public struct SwitchyardConfig: Sendable, Equatable {
     public var admin: AdminSettings
     /// Event-loop threads serving every listener; 0 means one per CPU core.
     public var workers: Int
+    /// Where forward listeners without their own `destinations` may connect.
+    public var destinations: DestinationSettings
     public var listeners: [ListenerSettings]
     public var pools: [PoolSettings]
 
@@ -15,14 +17,21 @@ public struct SwitchyardConfig: Sendable, Equatable {
         log: LogSettings = .default,
         admin: AdminSettings = .default,
         workers: Int = 0,
+        destinations: DestinationSettings = .default,
         listeners: [ListenerSettings],
         pools: [PoolSettings]
     ) {
         self.log = log
         self.admin = admin
         self.workers = workers
+        self.destinations = destinations
         self.listeners = listeners
         self.pools = pools
+    }
+
+    /// The destination policy of `listener`: its own, or the root default.
+    public func destinations(of listener: ListenerSettings) -> DestinationSettings {
+        listener.destinations ?? destinations
     }
 
     /// The pool called `name`, if there is one.
@@ -31,7 +40,8 @@ public struct SwitchyardConfig: Sendable, Equatable {
     }
 
     /// What Switchyard runs with when given neither a file nor options: a forward proxy on 127.0.0.1:3128 sending
-    /// everything through the default route, and the admin endpoint on 127.0.0.1:9090.
+    /// everything through the default route, with the default destination policy (public addresses only, CONNECT
+    /// to 443 only), and the admin endpoint on 127.0.0.1:9090.
     public static var embeddedDefault: SwitchyardConfig {
         SwitchyardConfig(
             listeners: [

@@ -24,7 +24,7 @@ final class RuntimeGeneration: Sendable {
     ///   - previous: the generation being replaced, whose targets' live state carries over to targets that stay.
     init(
         config: SwitchyardConfig, previous: RuntimeGeneration?, eventLoops: [any EventLoop],
-        tlsSources: [TLSContextSource?], metrics: TrafficMetrics, logger: Logger
+        tlsSources: [TLSContextSource?], selfEndpoints: SelfEndpoints, metrics: TrafficMetrics, logger: Logger
     ) throws {
         self.config = config
         var pools: [String: UpstreamPool] = [:]
@@ -36,7 +36,9 @@ final class RuntimeGeneration: Sendable {
         self.pools = pools
         self.listenerSettings = zip(config.listeners, tlsSources).map { listener, tls in
             Self.proxySettings(
-                for: listener, pools: pools, tls: tls, metrics: metrics.listener(listener.name), logger: logger)
+                for: listener, pools: pools, tls: tls,
+                destinations: config.destinations(of: listener).policy(selfEndpoints: selfEndpoints),
+                metrics: metrics.listener(listener.name), logger: logger)
         }
         self.healthCheckers = Dictionary(
             config.pools.compactMap { settings in
@@ -76,6 +78,7 @@ final class RuntimeGeneration: Sendable {
         for listener: ListenerSettings,
         pools: [String: UpstreamPool],
         tls: TLSContextSource?,
+        destinations: DestinationPolicy,
         metrics: ListenerMetrics,
         logger: Logger
     ) -> ProxyListenerSettings {
@@ -92,6 +95,7 @@ final class RuntimeGeneration: Sendable {
                 addVia: listener.addVia,
                 addXForwardedFor: listener.addXForwardedFor,
                 rateLimits: listener.rateLimits.requestRateLimits(clock: SystemClock()),
+                destinationPolicy: destinations,
                 metrics: metrics,
                 logger: logger
             )

@@ -24,6 +24,8 @@ public final class SwitchyardRuntime: Sendable {
     private let tlsSources: [TLSContextSource?]
     /// Prometheus metrics and `/stats` windows of all listeners and pools.
     public let metrics: TrafficMetrics
+    /// The process's own listener and admin addresses, which forward listeners never dial.
+    let selfEndpoints: SelfEndpoints
     let logger: Logger
     /// The config file the runtime was started from, where API changes are written back with `admin.persist`.
     let configFile: String?
@@ -51,14 +53,19 @@ public final class SwitchyardRuntime: Sendable {
         self.shutdownGracePeriod = config.listeners.map(\.timeouts.shutdown).max() ?? .seconds(30)
         let metrics = TrafficMetrics(perHostLimit: config.admin.perHostMetrics)
         self.metrics = metrics
+        let selfEndpoints = SelfEndpoints()
+        self.selfEndpoints = selfEndpoints
+        for listener in config.listeners { selfEndpoints.add(listener.listen) }
+        selfEndpoints.add(config.admin.listen)
+        selfEndpoints.addInterfaceAddresses()
         do {
             let eventLoops = Array(group.makeIterator())
             let tlsSources = try config.listeners.map { listener in
                 try listener.tls.map { try Self.tlsSource($0, listener: listener.name, logger: logger) }
             }
             let generation = try RuntimeGeneration(
-                config: config, previous: nil, eventLoops: eventLoops, tlsSources: tlsSources, metrics: metrics,
-                logger: logger)
+                config: config, previous: nil, eventLoops: eventLoops, tlsSources: tlsSources,
+                selfEndpoints: selfEndpoints, metrics: metrics, logger: logger)
             self.listeners = config.listeners.enumerated().map { index, listener in
                 ProxyListener(settings: listener, proxySettings: generation.listenerSettings[index], logger: logger)
             }
@@ -106,7 +113,7 @@ public final class SwitchyardRuntime: Sendable {
         do {
             next = try RuntimeGeneration(
                 config: config, previous: previous, eventLoops: Array(group.makeIterator()), tlsSources: tlsSources,
-                metrics: metrics, logger: logger)
+                selfEndpoints: selfEndpoints, metrics: metrics, logger: logger)
         } catch {
             metrics.configReloaded(succeeded: false)
             throw ReloadError("\(error)")
@@ -144,6 +151,7 @@ public final class SwitchyardRuntime: Sendable {
         do {
             for listener in listeners {
                 try await listener.bind(on: group)
+                selfEndpoints.add(listener.localAddress)
             }
             generation.withLock { $0.start() }
             hasStarted.store(true, ordering: .relaxed)
@@ -190,9 +198,11 @@ public final class SwitchyardRuntime: Sendable {
     /// The admin server over this runtime (health, readiness, metrics, stats, the API and the dashboard), to run
     /// next to the listeners; `run()` makes one on `admin.listen`.
     public func makeAdminServer(host: String, port: Int) -> AdminServer {
+        selfEndpoints.add(ListenAddress(host: host, port: port))
         let server = AdminServer(
             source: self, configuration: AdminServer.Configuration(host: host, port: port), logger: logger,
-            onServerRunning: { [logger] port in
+            onServerRunning: { [logger, selfEndpoints] port in
+                selfEndpoints.add(ListenAddress(host: host, port: port))
                 logger.info("admin endpoint ready", metadata: ["address": "\(host):\(port)"])
             })
         adminServer.withLock { $0 = server }

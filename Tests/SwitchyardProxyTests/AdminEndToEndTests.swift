@@ -14,6 +14,7 @@ struct AdminEndToEndTests {
         """
         log: { level: error, format: text }
         admin: { listen: "127.0.0.1:0", \(keys) }
+        destinations: \(ProxyHarness.loopbackDestinations)
         listeners:
           - { name: egress, mode: forward, listen: "127.0.0.1:0", pool: out\(users) }
         pools:

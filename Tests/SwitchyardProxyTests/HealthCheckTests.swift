@@ -48,6 +48,7 @@ struct HealthCheckTests {
             defer { Task { await checked.stop() } }
             let yaml = """
                 log: { level: error, format: text }
+                destinations: \(ProxyHarness.loopbackDestinations)
                 listeners:
                   - { name: egress, mode: forward, listen: "127.0.0.1:0", pool: outbound }
                 pools:

@@ -93,10 +93,24 @@ struct ProcessTests {
         #expect(!result.stdout.contains("topsecret"))
     }
 
+    /// The embedded default on an ephemeral port, opened to the loopback origins and echo servers tests use.
+    static func loopbackConfig(workers: Int) -> String {
+        """
+        log: { level: info, format: json }
+        admin: { listen: "127.0.0.1:0" }
+        workers: \(workers)
+        destinations: \(ProxyHarness.loopbackDestinations)
+        listeners: [ { name: egress, mode: forward, listen: "127.0.0.1:0", pool: default } ]
+        pools: { default: { targets: [ {} ] } }
+        """
+    }
+
     @Test func sigtermLetsTheInFlightRequestFinishAndExitsZero() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let origin = try await TestOrigin.start(group: group)
-        let proxy = try SwitchyardProcess(arguments: ["--port", "0", "--log-format", "json"])
+        let path = try temporaryFile(Self.loopbackConfig(workers: 0))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let proxy = try SwitchyardProcess(arguments: ["--config", path])
         defer {
             proxy.terminate()
             Task { await origin.stop(); try? await group.shutdownGracefully() }
@@ -189,7 +203,9 @@ struct ProcessTests {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let total = 1 << 30
         let flood = try await TCPServer.flood(group: group, bytes: total)
-        let proxy = try SwitchyardProcess(arguments: ["--port", "0", "--workers", "1"])
+        let path = try temporaryFile(Self.loopbackConfig(workers: 1))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let proxy = try SwitchyardProcess(arguments: ["--config", path])
         defer {
             proxy.terminate()
             flood.close(promise: nil)

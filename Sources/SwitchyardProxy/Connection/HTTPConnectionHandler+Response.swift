@@ -95,6 +95,7 @@ extension HTTPConnectionHandler: ExchangeResponder {
         guard let current else { return }
         UpstreamConnector.connect(
             host: destination.host, port: destination.port, route: lease.route, timeout: settings.connectTimeout,
+            check: settings.destinations?.check(destination, method: .connect, user: current.record.user),
             on: context.eventLoop
         ) { channel in
             channel.eventLoop.makeSucceededVoidFuture()
@@ -122,7 +123,7 @@ extension HTTPConnectionHandler: ExchangeResponder {
                 }
             case .failure(let error):
                 let failure = UpstreamFailure(error, host: destination.host, port: destination.port, route: lease.route)
-                lease.report(failure.result)
+                if let result = failure.result { lease.report(result) }
                 lease.release()
                 self.fail(failure.status, failure.description)
             }

@@ -56,6 +56,11 @@ final class ProxyExchange {
     /// Sends the request over an idle pooled connection, or dials a new one.
     func start() {
         if let idle = request.pool.idleConnections(on: eventLoop), let connection = idle.take(key) {
+            // A connection opened for another request is reused only if the policy lets this one reach it too.
+            guard request.destinationCheck?.permits(connection.channel.remoteAddress) ?? true else {
+                idle.put(connection)
+                return dial()
+            }
             attach(connection, reused: true)
         } else {
             dial()
@@ -121,10 +126,11 @@ final class ProxyExchange {
                     let destination = self.request.destination
                     let failure = UpstreamFailure(
                         error, host: destination.host, port: destination.port, route: self.request.lease.route)
-                    if case .timedOut = failure {
+                    switch failure {
+                    case .timedOut, .denied:
                         self.fail(failure.status, failure.description, cause: failure.result)
-                    } else {
-                        self.retryOrFail(failure.status, failure.description, cause: failure.result)
+                    default:
+                        self.retryOrFail(failure.status, failure.description, cause: failure.result ?? .connectFailed)
                     }
                 }
             }
@@ -182,11 +188,11 @@ final class ProxyExchange {
     }
 
     /// Ends the exchange with an error; `cause` is what the failure says about the target (ignored when its answer
-    /// was already reported).
-    private func fail(_ status: ProxyErrorStatus, _ message: String, cause: PoolGuards.RequestResult) {
+    /// was already reported; nil when it says nothing, as for a destination denied before any dial).
+    private func fail(_ status: ProxyErrorStatus, _ message: String, cause: PoolGuards.RequestResult?) {
         guard !isOver else { return }
         isOver = true
-        request.lease.report(cause)
+        if let cause { request.lease.report(cause) }
         request.lease.release()
         upstream?.close()
         upstream = nil

@@ -4,7 +4,8 @@ import SwitchyardBalancing
 import SwitchyardTraffic
 
 /// The forward-proxy decision: an absolute-URI request or a CONNECT leaves through an egress target of the pool,
-/// picked per request or tunnel. No `Via` or `X-Forwarded-For` is added unless configured (they leak the client).
+/// picked per request or tunnel, once the destination policy allows its destination by name (its addresses are
+/// checked when it is dialled). No `Via` or `X-Forwarded-For` is added unless configured (they leak the client).
 struct ForwardRequestPlanner: RequestPlanner {
     let pool: UpstreamPool
     let connectTimeout: TimeAmount
@@ -12,6 +13,7 @@ struct ForwardRequestPlanner: RequestPlanner {
     let addXForwardedFor: Bool
     /// The listener's own rate limits; nil when it has none.
     let rateLimits: RequestRateLimits?
+    let destinations: DestinationGuard
 
     func plan(_ head: HTTPRequestHead, client: ClientContext) -> RequestPlan {
         let parsed =
@@ -23,16 +25,20 @@ struct ForwardRequestPlanner: RequestPlanner {
                 head.method == .CONNECT
                     ? "CONNECT target must be host:port" : "request target must be an absolute http:// URI")
         }
+        let check = destinations.check(
+            destination, method: head.method == .CONNECT ? .connect : .plain, user: client.user)
+        if let denial = destinations.screen(check) { return .reject(.forbidden(rule: denial.rule), denial.description) }
         let host = DestinationKey.make(host: destination.host, port: destination.port)
         let limitRequest = RequestRateLimits.Request(
             clientIP: client.ip, user: client.user, route: nil, destinationHost: host)
         if let refusal = rateLimitRefusal(limitRequest, listener: rateLimits, pool: pool) { return refusal }
-        return pick(head, destination: destination, host: host, client: client, queued: false)
+        return pick(head, destination: destination, check: check, host: host, client: client, queued: false)
     }
 
     /// Reserves an egress target and builds the plan on it, or the wait for one.
     private func pick(
-        _ head: HTTPRequestHead, destination: ProxyDestination, host: String, client: ClientContext, queued: Bool
+        _ head: HTTPRequestHead, destination: ProxyDestination, check: DestinationGuard.Check, host: String,
+        client: ClientContext, queued: Bool
     ) -> RequestPlan {
         let isTunnel = head.method == .CONNECT
         switch pool.acquire(host: host, clientAddress: client.ip, head: isTunnel ? nil : head, queued: queued) {
@@ -45,7 +51,8 @@ struct ForwardRequestPlanner: RequestPlanner {
                     destination: destination,
                     lease: lease,
                     pool: pool,
-                    connectTimeout: connectTimeout
+                    connectTimeout: connectTimeout,
+                    destinationCheck: check
                 )
             )
         case .refused(let status, let message):
@@ -54,7 +61,7 @@ struct ForwardRequestPlanner: RequestPlanner {
             let queueClass = queue.classIndex(named: queue.classHeader.flatMap { head.headers.first(name: $0) })
             return .wait(
                 PendingPick(queue: queue, queueClass: queueClass) {
-                    pick(head, destination: destination, host: host, client: client, queued: true)
+                    pick(head, destination: destination, check: check, host: host, client: client, queued: true)
                 })
         }
     }

@@ -16,6 +16,8 @@ public final class ProxyListenerSettings: Sendable {
     let maxHeaderBytes: Int
     /// TLS for the listener's connections; nil serves plain HTTP.
     let tls: TLSContextSource?
+    /// Where a forward listener may connect; nil on reverse listeners, whose backends are configured.
+    let destinations: DestinationGuard?
     /// Where finished requests are counted; nil counts nothing.
     public let metrics: ListenerMetrics?
     let logger: Logger
@@ -30,6 +32,7 @@ public final class ProxyListenerSettings: Sendable {
         maxHeaderBytes: Int,
         assignsRequestIDs: Bool,
         tls: TLSContextSource? = nil,
+        destinations: DestinationGuard? = nil,
         metrics: ListenerMetrics?,
         logger: Logger
     ) {
@@ -39,6 +42,7 @@ public final class ProxyListenerSettings: Sendable {
         self.connectTimeout = connectTimeout
         self.assignsRequestIDs = assignsRequestIDs
         self.tls = tls
+        self.destinations = destinations
         self.idleTimeout = idleTimeout
         self.headerReadTimeout = headerReadTimeout
         self.maxHeaderBytes = maxHeaderBytes
@@ -46,7 +50,8 @@ public final class ProxyListenerSettings: Sendable {
         self.logger = logger
     }
 
-    /// A forward (egress) listener: absolute-URI requests and CONNECT, leaving through `pool`'s targets.
+    /// A forward (egress) listener: absolute-URI requests and CONNECT, leaving through `pool`'s targets, to the
+    /// destinations `destinationPolicy` allows.
     public static func forward(
         listenerName: String,
         pool: UpstreamPool,
@@ -58,17 +63,20 @@ public final class ProxyListenerSettings: Sendable {
         addVia: Bool,
         addXForwardedFor: Bool,
         rateLimits: RequestRateLimits? = nil,
+        destinationPolicy: DestinationPolicy,
         metrics: ListenerMetrics? = nil,
         logger: Logger
     ) -> ProxyListenerSettings {
-        ProxyListenerSettings(
+        let destinations = DestinationGuard(policy: destinationPolicy, metrics: metrics)
+        return ProxyListenerSettings(
             listenerName: listenerName,
             planner: ForwardRequestPlanner(
                 pool: pool,
                 connectTimeout: connectTimeout,
                 addVia: addVia,
                 addXForwardedFor: addXForwardedFor,
-                rateLimits: rateLimits
+                rateLimits: rateLimits,
+                destinations: destinations
             ),
             users: users,
             connectTimeout: connectTimeout,
@@ -76,6 +84,7 @@ public final class ProxyListenerSettings: Sendable {
             headerReadTimeout: headerReadTimeout,
             maxHeaderBytes: maxHeaderBytes,
             assignsRequestIDs: false,
+            destinations: destinations,
             metrics: metrics,
             logger: logger
         )

@@ -82,4 +82,6 @@ struct UpstreamRequest {
     var clientIP: String? = nil
     /// A protocol upgrade (WebSocket): after `101` both connections are spliced byte for byte.
     var isUpgrade = false
+    /// The destination policy's check of the dialled addresses (forward requests); nil dials without one.
+    var destinationCheck: DestinationGuard.Check? = nil
 }

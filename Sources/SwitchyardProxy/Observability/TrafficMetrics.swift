@@ -166,6 +166,7 @@ public final class ListenerMetrics: Sendable {
     let bytesOut: Counter
     let duration: DurationHistogram
     private let requests = LockedValue<[RequestKey: Counter]>([:])
+    private let denials = LockedValue<[String: Counter]>([:])
 
     init(name: String, traffic: TrafficMetrics) {
         self.name = name
@@ -207,6 +208,20 @@ public final class ListenerMetrics: Sendable {
             descriptor: .switchyard(
                 "auth_failures", unit: "total", help: "Requests with missing or wrong credentials."),
             labels: [("listener", listener)])
+    }
+
+    /// Counts a request or tunnel the destination policy refused, by the rule that refused it (configured rules
+    /// and the few built-in ones, so the label stays bounded).
+    func denied(rule: String) {
+        denials.withLock { counters in
+            if let counter = counters[rule] { return counter }
+            let counter = traffic.registry.makeCounter(
+                descriptor: .switchyard(
+                    "denied", unit: "total", help: "Requests and tunnels refused by the destination policy, by rule."),
+                labels: [("listener", name), ("rule", rule)])
+            counters[rule] = counter
+            return counter
+        }.increment()
     }
 
     /// Counts one finished request or tunnel.

@@ -4,6 +4,9 @@ import NIOHTTP1
 /// The statuses the proxy itself answers with, and how such an answer is written.
 enum ProxyErrorStatus: Equatable {
     case badRequest, notFound, proxyAuthenticationRequired, requestTimeout, headersTooLarge
+    /// 403: the destination policy refused the destination, by the rule named (also in `X-Switchyard-Denied-By`,
+    /// as a response to CONNECT carries no body).
+    case forbidden(rule: String)
     case badGateway, serviceUnavailable, gatewayTimeout
     /// 429: a rate limit (or every target's push-back) refused the request; try again in `retryAfter` seconds.
     case tooManyRequests(retryAfter: Int)
@@ -19,6 +22,7 @@ enum ProxyErrorStatus: Equatable {
     var status: HTTPResponseStatus {
         switch self {
         case .badRequest: .badRequest
+        case .forbidden: .forbidden
         case .notFound: .notFound
         case .proxyAuthenticationRequired: .proxyAuthenticationRequired
         case .requestTimeout: .requestTimeout
@@ -42,6 +46,8 @@ enum ProxyErrorStatus: Equatable {
             headers.add(name: "proxy-authenticate", value: "Basic realm=\"switchyard\"")
         case .tooManyRequests(let seconds), .overloaded(let seconds):
             headers.add(name: "retry-after", value: String(seconds))
+        case .forbidden(let rule):
+            headers.add(name: "x-switchyard-denied-by", value: rule)
         default:
             break
         }

@@ -12,13 +12,15 @@ import NIOSSL
 enum UpstreamConnector {
     /// Connects to `host:port`, bound to the route's source address if it has one. The returned channel
     /// lives on `eventLoop` (the client's), so relaying needs no locks. `initializer` runs before the
-    /// channel becomes active.
+    /// channel becomes active. With a destination `check`, the host is resolved first and only addresses the
+    /// policy allows are dialled (the future fails with `UpstreamFailure.denied` when none is).
     static func connect(
         host: String,
         port: Int,
         route: UpstreamRoute,
         timeout: TimeAmount,
         tls: NIOSSLContext? = nil,
+        check: DestinationGuard.Check? = nil,
         on eventLoop: any EventLoop,
         initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
     ) -> EventLoopFuture<any Channel> {
@@ -39,7 +41,11 @@ enum UpstreamConnector {
         if let source = route.sourceAddress {
             bootstrap = bootstrap.bind(to: source)
         }
-        return bootstrap.connect(host: host, port: port)
+        guard let check else { return bootstrap.connect(host: host, port: port) }
+        return check.owner.resolve(check, on: eventLoop).flatMap { [bootstrap] addresses in
+            bootstrap.resolver(CheckedAddressResolver(addresses: addresses, eventLoop: eventLoop))
+                .connect(host: host, port: port)
+        }
     }
 }
 
@@ -49,6 +55,8 @@ enum UpstreamFailure: Error, CustomStringConvertible {
     case refused(host: String, port: Int)
     case timedOut(host: String, port: Int)
     case sourceAddressUnavailable(route: String)
+    /// The destination policy refused every address of the destination; nothing was dialled.
+    case denied(DestinationDenial)
     case other(String)
 
     init(_ error: any Error, host: String, port: Int, route: UpstreamRoute) {
@@ -88,14 +96,18 @@ enum UpstreamFailure: Error, CustomStringConvertible {
         self = .other("\(error)")
     }
 
-    /// What the failure says about the target, for its pool's guards.
-    var result: PoolGuards.RequestResult {
-        if case .timedOut = self { return .timedOut }
-        return .connectFailed
+    /// What the failure says about the target, for its pool's guards; nil when it says nothing (a denial).
+    var result: PoolGuards.RequestResult? {
+        switch self {
+        case .timedOut: .timedOut
+        case .denied: nil
+        default: .connectFailed
+        }
     }
 
     var status: ProxyErrorStatus {
         switch self {
+        case .denied(let denial): .forbidden(rule: denial.rule)
         case .timedOut: .gatewayTimeout
         default: .badGateway
         }
@@ -107,6 +119,7 @@ enum UpstreamFailure: Error, CustomStringConvertible {
         case .refused(let host, let port): "connection refused by \(host):\(port)"
         case .timedOut(let host, let port): "connect to \(host):\(port) timed out"
         case .sourceAddressUnavailable(let route): "cannot bind source address \(route)"
+        case .denied(let denial): denial.description
         case .other(let text): "upstream connection failed: \(text)"
         }
     }

@@ -143,6 +143,7 @@ final class UpstreamHTTPConnection {
             route: request.lease.route,
             timeout: request.connectTimeout,
             tls: request.lease.route.usesTLS ? request.pool.tlsContext : nil,
+            check: request.destinationCheck,
             on: eventLoop
         ) { channel in
             channel.eventLoop.makeCompletedFuture {

@@ -33,8 +33,13 @@ final class ProxyHarness {
         try? await group.shutdownGracefully()
     }
 
+    /// The destination policy test listeners opt into: loopback origins are private addresses, and tunnel tests
+    /// CONNECT to their echo servers' ports.
+    static let loopbackDestinations = "{ allow_private: true, rules: [ { action: allow, methods: [CONNECT] } ] }"
+
     /// A forward listener on an ephemeral port over the given egress targets. `listenerExtra` and `poolExtra` are
-    /// extra YAML lines for the listener and the pool, indented by four spaces and ending in a newline.
+    /// extra YAML lines for the listener and the pool, indented by four spaces and ending in a newline;
+    /// `destinations` is the listener's destination policy in flow style (nil: the built-in default).
     static func forwardYAML(
         sourceIPs: [String?] = [nil],
         weights: [Int]? = nil,
@@ -47,13 +52,15 @@ final class ProxyHarness {
         idle: String = "60s",
         shutdown: String = "30s",
         listenerExtra: String = "",
-        poolExtra: String = ""
+        poolExtra: String = "",
+        destinations: String? = loopbackDestinations
     ) -> String {
         let targets = sourceIPs.enumerated().map { index, ip in
             let weight = weights.map { "\n        weight: \($0[index])" } ?? ""
             return (ip.map { "      - source_ip: \"\($0)\"" } ?? "      - {}") + weight
         }
         let authBlock = auth.map { "    auth: { users: [ { username: \"\($0.0)\", password: \"\($0.1)\" } ] }\n" } ?? ""
+        let destinationsLine = destinations.map { "    destinations: \($0)\n" } ?? ""
         return """
             log: { level: error, format: text }
             listeners:
@@ -62,7 +69,7 @@ final class ProxyHarness {
                 listen: "127.0.0.1:0"
                 pool: outbound
                 max_connections: \(maxConnections)
-            \(authBlock)\(listenerExtra)    timeouts: { connect: 5s, idle: \(idle), header_read: \(headerRead), shutdown: \(shutdown) }
+            \(authBlock)\(destinationsLine)\(listenerExtra)    timeouts: { connect: 5s, idle: \(idle), header_read: \(headerRead), shutdown: \(shutdown) }
             pools:
               outbound:
                 policy: \(policy)
