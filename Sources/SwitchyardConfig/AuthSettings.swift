@@ -2,6 +2,9 @@
 public struct AuthSettings: Sendable, Equatable {
     /// The accounts allowed through.
     public var users: [ProxyUser]
+    /// The longest `username:password` a user may have; the proxy refuses longer presented credentials unread
+    /// (`ProxyAuthenticator.maxHeaderBytes`).
+    public static let maxCredentialBytes = 512
 
     public init(users: [ProxyUser]) {
         self.users = users

@@ -132,6 +132,11 @@ struct ConfigValidator {
             } else if !seen.insert(user.username).inserted {
                 report("duplicate username \"\(user.username)\"", at: "\(userPath).username")
             }
+            if user.username.utf8.count + 1 + user.password.utf8.count > AuthSettings.maxCredentialBytes {
+                report(
+                    "username and password together must be at most \(AuthSettings.maxCredentialBytes) bytes",
+                    at: "\(userPath).password")
+            }
         }
     }
 

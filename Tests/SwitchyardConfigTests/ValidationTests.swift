@@ -139,6 +139,14 @@ import Testing
             ])
     }
 
+    @Test func proxyCredentialsHaveABoundedLength() {
+        let user = { (password: String) in
+            minimalYAML.replacing("pool: outbound", with: "pool: outbound\n    auth: { users: [ { username: al, password: \"\(password)\" } ] }")
+        }
+        #expect(issues(in: user(String(repeating: "p", count: 509))).isEmpty)
+        #expect(issues(in: user(String(repeating: "p", count: 510))).map(\.path) == ["listeners[0].auth.users[0].password"])
+    }
+
     @Test func anAdminAPIWithoutKeysListensOnLoopbackOnly() {
         for address in ["0.0.0.0:9090", "[::]:9090", "192.0.2.1:9090"] {
             let found = issues(in: "admin: { listen: \"\(address)\" }\n" + minimalYAML)

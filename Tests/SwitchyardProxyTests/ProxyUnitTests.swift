@@ -1,3 +1,4 @@
+import Foundation
 import NIOHTTP1
 import Testing
 
@@ -50,6 +51,16 @@ struct ProxyAuthenticatorTests {
     @Test func acceptsConfiguredUsers() {
         #expect(authenticator.check(["Basic YWxpY2U6czNjcmV0"]) == .authenticated(username: "alice"))
         #expect(authenticator.check(["basic Ym9iOnBhOnNz"]) == .authenticated(username: "bob"))
+    }
+
+    @Test func credentialsAreReadOnlyUpToTheLongestTheConfigAllows() {
+        func basic(_ credential: String) -> String { "Basic " + Data(credential.utf8).base64EncodedString() }
+        let longest = "u:" + String(repeating: "p", count: 510)  // 512 bytes: the config's limit
+        let tooLong = "v:" + String(repeating: "p", count: 900)  // only possible by bypassing the config
+        let authenticator = ProxyAuthenticator(users: [("u", String(longest.dropFirst(2))), ("v", String(tooLong.dropFirst(2)))])
+        #expect(authenticator.check([basic(longest)]) == .authenticated(username: "u"))
+        #expect(authenticator.check([basic(tooLong)]) == .rejected, "a header over the limit is not even decoded")
+        #expect(authenticator.check(["Basic " + String(repeating: "A", count: 24_000)]) == .rejected)
     }
 
     @Test func rejectsEverythingElse() {

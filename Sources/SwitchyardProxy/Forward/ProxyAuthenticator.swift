@@ -17,8 +17,14 @@ struct ProxyAuthenticator: Sendable {
         self.credentials = users.map { Array("\($0.username):\($0.password)".utf8) }
     }
 
+    /// The longest `Proxy-Authorization` value looked at: room for `Basic ` and the base64 of the longest credential
+    /// the config allows (`AuthSettings.maxCredentialBytes`, 512 bytes, encode to 684). A longer value cannot match
+    /// and is refused before any decoding or comparing, so a huge header costs no work.
+    static let maxHeaderBytes = 1024
+
     func check(_ headerValues: [String]) -> Outcome {
         guard let header = headerValues.first else { return .missing }
+        guard header.utf8.count <= Self.maxHeaderBytes else { return .rejected }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "basic",
             let decoded = Base64.decode(parts[1].trimmingSpaces())
