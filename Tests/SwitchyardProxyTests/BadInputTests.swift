@@ -42,6 +42,21 @@ struct BadInputTests {
         }
     }
 
+    @Test func aStalledUploadGets408AndGivesItsUpstreamSlotBack() async throws {
+        let yaml = ProxyHarness.forwardYAML(maxConnectionsPerTarget: 1, idle: "1s")
+        try await withProxy(yaml: yaml) { proxy, origin in
+            let client = try RawClient(port: proxy.port)
+            let start = ContinuousClock.now
+            try client.send(
+                "POST http://127.0.0.1:\(origin.port)/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789")
+            let reply = try client.receiveAll()
+            #expect(reply.hasPrefix("HTTP/1.1 408"), "\(reply)")
+            #expect(reply.contains("request body stalled"))
+            #expect(ContinuousClock.now - start < .seconds(5))
+            try stillServes(proxy, origin)  // the one upstream slot is free again
+        }
+    }
+
     @Test func slowHeadersGet408() async throws {
         try await withProxy(yaml: ProxyHarness.forwardYAML(headerRead: "1s")) { proxy, origin in
             let client = try RawClient(port: proxy.port)

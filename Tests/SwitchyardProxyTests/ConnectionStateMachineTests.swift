@@ -10,7 +10,7 @@ struct ConnectionStateMachineTests {
 
     /// Everything that can happen to a connection, as the handler reports it.
     enum Event: CaseIterable {
-        case head, body, end, inputEnded, parseError, headTimedOut, channelClosed, quiesce, dispatched
+        case head, body, end, inputEnded, parseError, headTimedOut, bodyTimedOut, channelClosed, quiesce, dispatched
         case responseHead, responseEnd, requestFailed, tunnelEstablished
 
         func apply(to machine: inout Machine, keepAlive: Bool = true) -> Action {
@@ -21,6 +21,7 @@ struct ConnectionStateMachineTests {
             case .inputEnded: return machine.inputEnded()
             case .parseError: return machine.parseError()
             case .headTimedOut: return machine.headTimedOut(bytesReceived: true)
+            case .bodyTimedOut: return machine.requestBodyTimedOut()
             case .channelClosed: return machine.channelClosed()
             case .quiesce: return machine.quiesce()
             case .dispatched:
@@ -62,14 +63,15 @@ struct ConnectionStateMachineTests {
         "idle": [
             .head: (.startRequest, reading), .body: (.discard, .idle), .end: (.discard, .idle),
             .inputEnded: (.close, .closing), .parseError: (.answerMalformed, .closing),
-            .headTimedOut: (.answerHeadTimeout, .closing), .channelClosed: (.none, .closing),
+            .headTimedOut: (.answerHeadTimeout, .closing), .bodyTimedOut: (.none, .idle), .channelClosed: (.none, .closing),
             .quiesce: (.close, .closing), .dispatched: (.none, .idle), .responseHead: (.discard, .idle),
             .responseEnd: (.discard, .idle), .requestFailed: (.none, .idle), .tunnelEstablished: (.none, .idle),
         ],
         "reading the request": [
             .head: (.discard, reading), .body: (.forwardRequestPart, reading), .end: (.forwardRequestPart, read),
             .inputEnded: (.abortRequest, .closing), .parseError: (.answerError, .closing),
-            .headTimedOut: (.none, reading), .channelClosed: (.abortRequest, .closing), .quiesce: (.none, reading),
+            .headTimedOut: (.none, reading), .bodyTimedOut: (.answerError, .closing),
+            .channelClosed: (.abortRequest, .closing), .quiesce: (.none, reading),
             .dispatched: (.none, .active(.init(keepAlive: true, dispatched: true))),
             .responseHead: (.writeResponseHead(keepAlive: true), .active(.init(keepAlive: true, responseStarted: true))),
             .responseEnd: (.discard, reading), .requestFailed: (.answerError, .closing),
@@ -79,7 +81,8 @@ struct ConnectionStateMachineTests {
             .head: (.holdPipelinedPart, read), .body: (.holdPipelinedPart, read), .end: (.holdPipelinedPart, read),
             .inputEnded: (.abortRequest, .closing),
             .parseError: (.none, .active(.init(keepAlive: false, requestEnded: true))),
-            .headTimedOut: (.none, read), .channelClosed: (.abortRequest, .closing), .quiesce: (.none, read),
+            .headTimedOut: (.none, read), .bodyTimedOut: (.none, read), .channelClosed: (.abortRequest, .closing),
+            .quiesce: (.none, read),
             .dispatched: (.none, dispatched),
             .responseHead: (
                 .writeResponseHead(keepAlive: true),
@@ -92,7 +95,8 @@ struct ConnectionStateMachineTests {
             .head: (.holdPipelinedPart, dispatched), .body: (.holdPipelinedPart, dispatched),
             .end: (.holdPipelinedPart, dispatched), .inputEnded: (.none, dispatched),
             .parseError: (.none, .active(.init(keepAlive: false, requestEnded: true, dispatched: true))),
-            .headTimedOut: (.none, dispatched), .channelClosed: (.abortRequest, .closing),
+            .headTimedOut: (.none, dispatched), .bodyTimedOut: (.none, dispatched),
+            .channelClosed: (.abortRequest, .closing),
             .quiesce: (.none, dispatched), .dispatched: (.none, dispatched),
             .responseHead: (.writeResponseHead(keepAlive: true), responding), .responseEnd: (.discard, dispatched),
             .requestFailed: (.answerError, .closing), .tunnelEstablished: (.spliceTunnel, .tunnel),
@@ -103,7 +107,8 @@ struct ConnectionStateMachineTests {
             .parseError: (
                 .none, .active(.init(keepAlive: false, requestEnded: true, dispatched: true, responseStarted: true))
             ),
-            .headTimedOut: (.none, responding), .channelClosed: (.abortRequest, .closing),
+            .headTimedOut: (.none, responding), .bodyTimedOut: (.none, responding),
+            .channelClosed: (.abortRequest, .closing),
             .quiesce: (.none, responding), .dispatched: (.none, responding), .responseHead: (.discard, responding),
             .responseEnd: (.finishRequest(then: .readNext), .idle), .requestFailed: (.abortRequest, .closing),
             .tunnelEstablished: (.spliceTunnel, .tunnel),
@@ -161,6 +166,15 @@ struct ConnectionStateMachineTests {
         _ = clientCloses.requestEnd()
         #expect(clientCloses.responseHead(upstreamKeepAlive: true) == .writeResponseHead(keepAlive: false))
         #expect(clientCloses.responseEnd() == .finishRequest(then: .close))
+    }
+
+    @Test func aStalledBodyEndsTheRequestOnceWhateverTheResponseDid() {
+        var unanswered = Self.machine(after: [.head, .dispatched])
+        #expect(unanswered.requestBodyTimedOut() == .answerError)
+        var streaming = Self.machine(after: [.head, .dispatched, .responseHead])
+        #expect(streaming.requestBodyTimedOut() == .abortRequest)
+        #expect(streaming.requestBodyTimedOut() == .none)
+        #expect(streaming.responseEnd() == .discard)
     }
 
     @Test func anIdleConnectionThatNeverSentAByteClosesSilentlyOnTimeout() {

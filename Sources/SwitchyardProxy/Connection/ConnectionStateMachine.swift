@@ -165,6 +165,14 @@ struct ConnectionStateMachine: Sendable {
         return bytesReceived ? .answerHeadTimeout : .close
     }
 
+    /// The request's body stopped arriving for longer than the idle timeout (a client trickling or stalling an
+    /// upload would otherwise hold its upstream connection for ever).
+    mutating func requestBodyTimedOut() -> Action {
+        guard case .active(let request) = state, !request.requestEnded else { return .none }
+        state = .closing
+        return request.responseStarted ? .abortRequest : .answerError
+    }
+
     /// The connection closed, for whatever reason.
     mutating func channelClosed() -> Action {
         defer { state = .closing }

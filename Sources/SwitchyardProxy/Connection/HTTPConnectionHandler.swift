@@ -179,6 +179,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     private func timedOut() {
+        if case .active = machine.state {
+            return perform(
+                machine.requestBodyTimedOut(), status: .requestTimeout,
+                message: "request body stalled for \(settings.idleTimeout.nanoseconds / 1_000_000_000)s")
+        }
         let bytesReceived = watcher.hasBytes
         perform(
             machine.headTimedOut(bytesReceived: bytesReceived), status: .requestTimeout,
@@ -188,13 +193,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     // MARK: Requests
 
     private func startRequest(_ head: HTTPRequestHead) {
-        timer?.clear()
         var head = head
         var user: String?
         var refusal: (status: ProxyErrorStatus, message: String)?
         do {
-            try RequestFraming(validating: head).canonicalize(&head.headers)
+            let framing = try RequestFraming(validating: head)
+            framing.canonicalize(&head.headers)
+            // While a body is due, the timer watches that it keeps coming.
+            if framing == .noBody { timer?.clear() } else { timer?.set(context.eventLoop.now + settings.idleTimeout) }
         } catch {
+            timer?.clear()
             refusal = (.badRequest, "malformed request: \(error.reason)")
         }
         if refusal == nil, let authenticator = settings.authenticator {
@@ -271,8 +279,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         case .body(let buffer):
             current.record.bytesIn += buffer.readableBytes
             upstreamPart = .body(.byteBuffer(buffer))
+            timer?.set(context.eventLoop.now + settings.idleTimeout)
         case .end(let trailers):
             upstreamPart = .end(trailers)
+            timer?.clear()
         }
         if case .exchange(let exchange) = current.stage {
             exchange.send(upstreamPart)
