@@ -25,8 +25,12 @@ final class RawClient {
             }
         }
         guard result == 0 else {
+            let failure = Failure(description: "connect failed: errno \(errno)")
+            // A class whose init throws after every property is set still runs deinit: close once, here, and make
+            // sure deinit does not close the number again (by then it may be another thread's socket).
             close(fd)
-            throw Failure(description: "connect failed: errno \(errno)")
+            fd = -1
+            throw failure
         }
     }
 
