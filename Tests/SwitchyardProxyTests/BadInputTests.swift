@@ -57,6 +57,24 @@ struct BadInputTests {
         }
     }
 
+    @Test func aClientThatStopsReadingIsClosedAndGivesItsUpstreamSlotBack() async throws {
+        let yaml = ProxyHarness.forwardYAML(maxConnectionsPerTarget: 1, idle: "1s")
+        try await withProxy(yaml: yaml) { proxy, origin in
+            let client = try RawClient(port: proxy.port)
+            let size = 200_000_000
+            try client.send("GET http://127.0.0.1:\(origin.port)/bytes?n=\(size) HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await Task.sleep(for: .seconds(3))  // not reading: the proxy's socket buffers fill, then it waits
+            try stillServes(proxy, origin)  // the one upstream slot was given back
+            var received = 0
+            while true {
+                let chunk = try client.receive()
+                if chunk.isEmpty { break }
+                received += chunk.count
+            }
+            #expect(received < size, "the stalled response was cut off, not delivered whole")
+        }
+    }
+
     @Test func slowHeadersGet408() async throws {
         try await withProxy(yaml: ProxyHarness.forwardYAML(headerRead: "1s")) { proxy, origin in
             let client = try RawClient(port: proxy.port)

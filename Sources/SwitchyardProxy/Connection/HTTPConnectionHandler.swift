@@ -145,8 +145,15 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         perform(machine.parseError(), status: status, message: message)
     }
 
+    /// A client that stops reading its response pauses the upstream (backpressure); the timer ends a pause longer
+    /// than `timeouts.idle`, which would otherwise hold the upstream connection for ever.
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, case .exchange(let exchange) = current?.stage { exchange.clientBecameWritable() }
+        if context.channel.isWritable {
+            if case .exchange(let exchange) = current?.stage { exchange.clientBecameWritable() }
+            if case .active(let request) = machine.state, request.requestEnded { timer?.clear() }
+        } else if case .active = machine.state {
+            timer?.set(context.eventLoop.now + settings.idleTimeout)
+        }
         context.fireChannelWritabilityChanged()
     }
 
@@ -179,10 +186,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     private func timedOut() {
-        if case .active = machine.state {
-            return perform(
-                machine.requestBodyTimedOut(), status: .requestTimeout,
-                message: "request body stalled for \(settings.idleTimeout.nanoseconds / 1_000_000_000)s")
+        if case .active(let request) = machine.state {
+            let seconds = settings.idleTimeout.nanoseconds / 1_000_000_000
+            if !request.requestEnded {
+                perform(machine.requestBodyTimedOut(), status: .requestTimeout, message: "request body stalled for \(seconds)s")
+            } else if !context.channel.isWritable {
+                fail(.requestTimeout, "client stopped reading the response for \(seconds)s")
+            }
+            return
         }
         let bytesReceived = watcher.hasBytes
         perform(
