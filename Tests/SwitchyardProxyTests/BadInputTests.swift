@@ -75,6 +75,26 @@ struct BadInputTests {
         }
     }
 
+    @Test func aSlowUploadIsNotASlowUpstream() async throws {
+        // The upstream's time to answer (response_header: 1s) counts from the end of the body: a 2 s upload is fine.
+        try await withResources { resources in
+            let origin = resources.track(try await TestOrigin.start(group: resources.group))
+            let yaml = ReverseSetup.yaml(
+                routes: "      - { pool: web }",
+                pools: [.init(name: "web", ports: [origin.port], extra: "    timeouts: { response_header: 1s }\n")])
+            let proxy = resources.track(try await ProxyHarness(yaml: yaml))
+            let client = try RawClient(port: proxy.port)
+            try client.send("POST /upload HTTP/1.1\r\nHost: web\r\nContent-Length: 20\r\nConnection: close\r\n\r\n")
+            for _ in 0..<10 {
+                try await Task.sleep(for: .milliseconds(200))
+                try client.send("ab")
+            }
+            let reply = try client.receiveAll()
+            #expect(reply.hasPrefix("HTTP/1.1 200"), "\(reply)")
+            #expect(origin.requests.first?.bodyBytes == 20)
+        }
+    }
+
     @Test func slowHeadersGet408() async throws {
         try await withProxy(yaml: ProxyHarness.forwardYAML(headerRead: "1s")) { proxy, origin in
             let client = try RawClient(port: proxy.port)
