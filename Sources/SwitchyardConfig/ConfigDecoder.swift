@@ -15,7 +15,7 @@ struct ConfigDecoder {
     private static let rootKeys = ["log", "admin", "workers", "destinations", "listeners", "pools"]
     private static let listenerKeys = [
         "name", "mode", "listen", "pool", "routes", "tls", "add_forwarded", "auth", "max_connections",
-        "max_connections_per_client", "max_header_bytes", "add_via", "add_x_forwarded_for", "timeouts", "rate_limits",
+        "max_connections_per_client", "max_incomplete_heads", "max_header_bytes", "add_via", "add_x_forwarded_for", "timeouts", "rate_limits",
         "destinations",
     ]
     private static let poolKeys = [
@@ -87,6 +87,7 @@ struct ConfigDecoder {
         }
         fields.read("max_connections", into: &listener.maxConnections)
         fields.read("max_connections_per_client", into: &listener.maxConnectionsPerClient)
+        fields.read("max_incomplete_heads", into: &listener.maxIncompleteHeads)
         fields.read("max_header_bytes", into: &listener.maxHeaderBytes)
         fields.read("add_via", into: &listener.addVia)
         fields.read("add_x_forwarded_for", into: &listener.addXForwardedFor)

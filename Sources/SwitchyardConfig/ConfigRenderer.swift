@@ -65,6 +65,7 @@ struct ConfigRenderer {
         }
         add(2, "max_connections: \(listener.maxConnections)")
         add(2, "max_connections_per_client: \(listener.maxConnectionsPerClient)")
+        add(2, "max_incomplete_heads: \(listener.maxIncompleteHeads)")
         add(2, "max_header_bytes: \(listener.maxHeaderBytes)")
         add(2, "add_via: \(listener.addVia)")
         add(2, "add_x_forwarded_for: \(listener.addXForwardedFor)")

@@ -102,6 +102,7 @@ struct ConfigValidator {
         if let auth = listener.auth { check(auth, at: "\(path).auth") }
         atLeast(1, listener.maxConnections, at: "\(path).max_connections")
         atLeast(0, listener.maxConnectionsPerClient, at: "\(path).max_connections_per_client")
+        atLeast(1, listener.maxIncompleteHeads, at: "\(path).max_incomplete_heads")
         let range = ListenerSettings.maxHeaderBytesRange
         if !range.contains(listener.maxHeaderBytes) {
             report(

@@ -27,6 +27,9 @@ public struct ListenerSettings: Sendable, Equatable {
     /// Connections open at once from one client address; 0 sets no limit of its own. It keeps one client (a
     /// slowloris attacker, a runaway script) from taking every slot of `maxConnections`.
     public var maxConnectionsPerClient: Int
+    /// Connections whose request head is still incomplete at the end of a read (a head trickled in byte by byte:
+    /// slowloris) allowed at once; one more gets 408 and is closed. A head that arrives in one read never counts.
+    public var maxIncompleteHeads: Int
     /// The largest request head accepted, in bytes.
     public var maxHeaderBytes: Int
     public var addVia: Bool
@@ -48,6 +51,7 @@ public struct ListenerSettings: Sendable, Equatable {
         auth: AuthSettings? = nil,
         maxConnections: Int = 1000,
         maxConnectionsPerClient: Int = 256,
+        maxIncompleteHeads: Int = 128,
         maxHeaderBytes: Int = 32768,
         addVia: Bool = false,
         addXForwardedFor: Bool = false,
@@ -65,6 +69,7 @@ public struct ListenerSettings: Sendable, Equatable {
         self.auth = auth
         self.maxConnections = maxConnections
         self.maxConnectionsPerClient = maxConnectionsPerClient
+        self.maxIncompleteHeads = maxIncompleteHeads
         self.maxHeaderBytes = maxHeaderBytes
         self.addVia = addVia
         self.addXForwardedFor = addXForwardedFor

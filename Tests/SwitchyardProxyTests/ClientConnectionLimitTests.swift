@@ -50,6 +50,38 @@ struct ClientConnectionLimitTests {
         }
     }
 
+    @Test func slowHeadsBeyondTheCapAreClosedWhileWholeHeadsAreServed() async throws {
+        let yaml = ProxyHarness.forwardYAML(headerRead: "60s", listenerExtra: "    max_incomplete_heads: 3\n")
+        try await withProxy(yaml: yaml) { proxy, origin in
+            let url = "http://127.0.0.1:\(origin.port)/"
+            // Five clients each trickle a head; three may wait, the other two are answered 408 at once.
+            let slow = try (0..<5).map { _ in
+                let client = try RawClient(port: proxy.port)
+                try client.send("GET \(url) HTTP/1.1\r\nHo")
+                return client
+            }
+            var answers = Array(repeating: "", count: slow.count)
+            let twoRefused = try await eventually {
+                for (index, client) in slow.enumerated() {
+                    answers[index] += String(decoding: client.receiveIfAvailable(), as: UTF8.self)
+                }
+                return answers.filter { $0.hasPrefix("HTTP/1.1 408") }.count == 2
+            }
+            #expect(twoRefused, "\(answers)")
+            // A client whose head arrives whole is never counted.
+            let whole = try Subprocess.curl(["-s", "-x", proxy.proxyURL, url])
+            #expect(whole.stdout == "ok")
+            // A waiting slow head that completes is served, and its place is free again.
+            let waiting = try #require(zip(slow, answers).first { $0.1.isEmpty }?.0)
+            try waiting.send("st: x\r\nConnection: close\r\n\r\n")
+            #expect(try waiting.receiveAll().hasPrefix("HTTP/1.1 200"))
+            let another = try RawClient(port: proxy.port)
+            try another.send("GET \(url) HTTP/1.1\r\nHo")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(another.receiveIfAvailable().isEmpty, "a place was free for it")
+        }
+    }
+
     @Test func theCounterKeepsOnlyAddressesWithOpenConnections() {
         let counter = ClientConnectionCounter(limit: 2)
         #expect(counter.tryAcquire("a") && counter.tryAcquire("a"))

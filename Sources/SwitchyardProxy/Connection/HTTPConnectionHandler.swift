@@ -62,10 +62,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var readPending = false
     /// Ends the wait for a request head (`header_read`) and idle keep-alive connections (`idle`).
     private var timer: DeadlineTimer?
+    /// The listener's connections whose head is still incomplete after a read, and whether this one holds a place.
+    private let incompleteHeads: ConnectionLimiter?
+    private var holdsIncompleteHead = false
 
-    init(settings: ProxyListenerSettings, watcher: RequestStartWatcher) {
+    init(settings: ProxyListenerSettings, watcher: RequestStartWatcher, incompleteHeads: ConnectionLimiter?) {
         self.settings = settings
         self.watcher = watcher
+        self.incompleteHeads = incompleteHeads
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -77,6 +81,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
+        leaveIncompleteHeads()
         watcher.onFirstByte = nil
     }
 
@@ -112,11 +117,30 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func channelReadComplete(context: ChannelHandlerContext) {
         if case .exchange(let exchange) = current?.stage { exchange.flush() }
+        if case .idle = machine.state, watcher.hasBytes, !holdsIncompleteHead, let incompleteHeads {
+            // A head still incomplete after a whole read: a slow or trickling client. A head that arrives in one
+            // read (nearly every real client) never gets here.
+            if incompleteHeads.tryAcquire() {
+                holdsIncompleteHead = true
+            } else {
+                perform(
+                    machine.headTimedOut(bytesReceived: true), status: .requestTimeout,
+                    message: "too many slow request heads at once")
+            }
+        }
         context.fireChannelReadComplete()
+    }
+
+    /// Gives back this connection's place among the incomplete heads, if it holds one.
+    private func leaveIncompleteHeads() {
+        guard holdsIncompleteHead else { return }
+        holdsIncompleteHead = false
+        incompleteHeads?.release()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
+        leaveIncompleteHeads()
         perform(machine.channelClosed(), status: nil, message: "client closed the connection")
         context.fireChannelInactive()
     }
@@ -204,6 +228,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     // MARK: Requests
 
     private func startRequest(_ head: HTTPRequestHead) {
+        leaveIncompleteHeads()
         var head = head
         var user: String?
         var refusal: (status: ProxyErrorStatus, message: String)?
@@ -342,7 +367,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         case .answerHeadTimeout:
             settings.logger.warning(
                 "request head not received in time",
-                metadata: ["client": "\(context.channel.remoteAddress?.description ?? "?")", "status": "408"])
+                metadata: [
+                    "client": "\(context.channel.remoteAddress?.description ?? "?")", "status": "408",
+                    "reason": "\(message)",
+                ])
             writeError(.requestTimeout, message, version: .http1_1)
         case .none, .discard, .startRequest, .forwardRequestPart, .holdPipelinedPart, .writeResponseHead,
             .finishRequest, .spliceTunnel:

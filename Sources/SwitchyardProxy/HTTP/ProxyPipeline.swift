@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import SwitchyardTraffic
 
 /// Sets up the pipeline of an accepted proxy connection.
 public enum ProxyPipeline {
@@ -8,7 +9,11 @@ public enum ProxyPipeline {
     /// response encoder and request decoder (with the configured header-size limit), then the
     /// `HTTPConnectionHandler`. Pipelining, keep-alive and error answers are the handler's; NIO's pipelining helper is
     /// left out, because it toggles the socket's read interest on every request.
-    public static func configure(_ channel: any Channel, settings: ProxyListenerSettings) throws {
+    /// - Parameter incompleteHeads: the listener's count of connections whose head is still incomplete after a read
+    ///   (`max_incomplete_heads`); nil sets no limit.
+    public static func configure(
+        _ channel: any Channel, settings: ProxyListenerSettings, incompleteHeads: ConnectionLimiter? = nil
+    ) throws {
         let pipeline = channel.pipeline.syncOperations
         if let tls = settings.tls {
             try pipeline.addHandler(NIOSSLServerHandler(context: tls.current))
@@ -29,6 +34,7 @@ public enum ProxyPipeline {
             withEncoderConfiguration: .init(),
             withDecoderLimitConfiguration: limits
         )
-        try pipeline.addHandler(HTTPConnectionHandler(settings: settings, watcher: watcher))
+        try pipeline.addHandler(
+            HTTPConnectionHandler(settings: settings, watcher: watcher, incompleteHeads: incompleteHeads))
     }
 }

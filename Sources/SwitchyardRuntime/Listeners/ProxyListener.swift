@@ -18,6 +18,9 @@ final class ProxyListener: Sendable {
     let connections: ConnectionLimiter
     /// The listener's open connections per client address, against `max_connections_per_client`; nil without one.
     let connectionsPerClient: ClientConnectionCounter?
+    /// The listener's connections whose request head is still incomplete after a read, against
+    /// `max_incomplete_heads`.
+    let incompleteHeads: ConnectionLimiter
     private let logger: Logger
     private let state = Mutex<(channel: (any Channel)?, quiescing: ServerQuiescingHelper?)>((nil, nil))
 
@@ -27,6 +30,7 @@ final class ProxyListener: Sendable {
         self.listen = settings.listen
         self.currentSettings = Mutex(proxySettings)
         self.connections = ConnectionLimiter(limit: settings.maxConnections)
+        self.incompleteHeads = ConnectionLimiter(limit: settings.maxIncompleteHeads)
         self.connectionsPerClient =
             settings.maxConnectionsPerClient > 0 ? ClientConnectionCounter(limit: settings.maxConnectionsPerClient) : nil
         self.logger = logger
@@ -50,6 +54,7 @@ final class ProxyListener: Sendable {
         let listener = self
         let connections = self.connections
         let connectionsPerClient = self.connectionsPerClient
+        let incompleteHeads = self.incompleteHeads
         let logger = self.logger
         let name = self.name
         let bootstrap = ServerBootstrap(group: group)
@@ -72,7 +77,7 @@ final class ProxyListener: Sendable {
                         proxySettings.metrics?.traffic.limitRejected(refusal.rawValue)
                         return
                     }
-                    try ProxyPipeline.configure(channel, settings: proxySettings)
+                    try ProxyPipeline.configure(channel, settings: proxySettings, incompleteHeads: incompleteHeads)
                 }
             }
         do {
