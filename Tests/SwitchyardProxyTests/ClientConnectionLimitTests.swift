@@ -6,23 +6,38 @@ import Testing
 /// its own share of the listener's slots; everyone else still gets in.
 @Suite(.timeLimit(.minutes(2)))
 struct ClientConnectionLimitTests {
+    /// `count` connections that each send the start of a request head for `url`, and no more.
+    private static func slowHeads(_ count: Int, port: Int, url: String) throws -> [RawClient] {
+        try (0..<count).map { _ in
+            let client = try RawClient(port: port)
+            try client.send("GET \(url) HTTP/1.1\r\nHo")
+            return client
+        }
+    }
+
+    /// What each client has received, read until `done` holds for all of it (or 10 s pass); whether it held.
+    private static func answers(of clients: [RawClient], until done: ([String]) -> Bool) async throws
+        -> (Bool, [String])
+    {
+        var answers = Array(repeating: "", count: clients.count)
+        let held = try await eventually {
+            for (index, client) in clients.enumerated() {
+                answers[index] += String(decoding: client.receiveIfAvailable(), as: UTF8.self)
+            }
+            return done(answers)
+        }
+        return (held, answers)
+    }
+
     @Test func oneClientCannotTakeEverySlot() async throws {
         let yaml = ProxyHarness.forwardYAML(
             maxConnections: 10, headerRead: "60s", listenerExtra: "    max_connections_per_client: 3\n")
         try await withProxy(yaml: yaml) { proxy, origin in
             let url = "http://127.0.0.1:\(origin.port)/"
             // Four slow heads from one address; which one the proxy sees last depends on its event loops.
-            let clients = try (0..<4).map { _ in
-                let client = try RawClient(port: proxy.port)
-                try client.send("GET \(url) HTTP/1.1\r\nHo")
-                return client
-            }
-            var answers = Array(repeating: "", count: clients.count)
-            let oneRefused = try await eventually {
-                for (index, client) in clients.enumerated() {
-                    answers[index] += String(decoding: client.receiveIfAvailable(), as: UTF8.self)
-                }
-                return answers.contains { $0.contains("from your address") }
+            let clients = try Self.slowHeads(4, port: proxy.port, url: url)
+            let (oneRefused, answers) = try await Self.answers(of: clients) { answers in
+                answers.contains { $0.contains("from your address") }
             }
             #expect(oneRefused, "\(answers)")
             #expect(answers.filter { $0.hasPrefix("HTTP/1.1 503") }.count == 1, "\(answers)")
@@ -55,17 +70,9 @@ struct ClientConnectionLimitTests {
         try await withProxy(yaml: yaml) { proxy, origin in
             let url = "http://127.0.0.1:\(origin.port)/"
             // Five clients each trickle a head; three may wait, the other two are answered 408 at once.
-            let slow = try (0..<5).map { _ in
-                let client = try RawClient(port: proxy.port)
-                try client.send("GET \(url) HTTP/1.1\r\nHo")
-                return client
-            }
-            var answers = Array(repeating: "", count: slow.count)
-            let twoRefused = try await eventually {
-                for (index, client) in slow.enumerated() {
-                    answers[index] += String(decoding: client.receiveIfAvailable(), as: UTF8.self)
-                }
-                return answers.filter { $0.hasPrefix("HTTP/1.1 408") }.count == 2
+            let slow = try Self.slowHeads(5, port: proxy.port, url: url)
+            let (twoRefused, answers) = try await Self.answers(of: slow) { answers in
+                answers.filter { $0.hasPrefix("HTTP/1.1 408") }.count == 2
             }
             #expect(twoRefused, "\(answers)")
             // A client whose head arrives whole is never counted.

@@ -9,13 +9,8 @@ struct LogBackpressureTests {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let origin = try await TestOrigin.start(group: group)
         defer { Task { await origin.stop(); try? await group.shutdownGracefully() } }
-        let path = try temporaryFile(
-            """
-            log: { level: info, format: json }
-            admin: { listen: "127.0.0.1:0" }
-            listeners: [ { name: web, mode: reverse, listen: "127.0.0.1:0", pool: backends } ]
-            pools: { backends: { targets: [ { url: "http://127.0.0.1:\(origin.port)" } ] } }
-            """)
+        let path = try reverseConfigFile(
+            originPort: origin.port, settings: "log: { level: info, format: json }\nadmin: { listen: \"127.0.0.1:0\" }")
         defer { try? FileManager.default.removeItem(atPath: path) }
         // Output is read until the admin endpoint is up (to learn the ports), then never again.
         let proxy = try SwitchyardProcess(arguments: ["--config", path], stopReadingAfter: "admin endpoint ready")

@@ -10,13 +10,7 @@ struct ProcessTests {
     @Test func runningOutOfDescriptorsDoesNotSpinTheAcceptLoop() async throws {
         let origin = try await TestOrigin.start(group: MultiThreadedEventLoopGroup.singleton)
         defer { Task { await origin.stop() } }
-        let path = try temporaryFile(
-            """
-            log: { level: info, format: json }
-            workers: 1
-            listeners: [ { name: web, mode: reverse, listen: "127.0.0.1:0", pool: backends } ]
-            pools: { backends: { targets: [ { url: "http://127.0.0.1:\(origin.port)" } ] } }
-            """)
+        let path = try reverseConfigFile(originPort: origin.port, settings: "log: { level: info, format: json }\nworkers: 1")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let proxy = try SwitchyardProcess(arguments: ["--config", path])
         defer { proxy.terminate() }
@@ -162,12 +156,7 @@ struct ProcessTests {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let origin = try await TestOrigin.start(group: group)
         defer { Task { await origin.stop(); try? await group.shutdownGracefully() } }
-        let path = try temporaryFile(
-            """
-            log: { level: trace, format: json }
-            listeners: [ { name: web, mode: reverse, listen: "127.0.0.1:0", pool: backends } ]
-            pools: { backends: { targets: [ { url: "http://127.0.0.1:\(origin.port)" } ] } }
-            """)
+        let path = try reverseConfigFile(originPort: origin.port, settings: "log: { level: trace, format: json }")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let proxy = try SwitchyardProcess(arguments: ["--config", path])
         defer { proxy.terminate() }

@@ -120,6 +120,17 @@ private struct LineSink: @unchecked Sendable {
 }
 
 /// Writes `text` to a fresh temporary file and returns its path.
+/// A config file with one reverse listener on a free port in front of the origin on `originPort`, after `settings`
+/// (YAML lines such as `log:`, `admin:`, `workers:`).
+func reverseConfigFile(originPort: Int, settings: String) throws -> String {
+    try temporaryFile(
+        """
+        \(settings)
+        listeners: [ { name: web, mode: reverse, listen: "127.0.0.1:0", pool: backends } ]
+        pools: { backends: { targets: [ { url: "http://127.0.0.1:\(originPort)" } ] } }
+        """)
+}
+
 func temporaryFile(_ text: String, suffix: String = ".yaml") throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("switchyard-\(UUID().uuidString)\(suffix)").path
     try text.write(toFile: path, atomically: true, encoding: .utf8)
