@@ -3,8 +3,8 @@ import SwitchyardTraffic
 /// One target of a pool as the balancer sees it: its identity and weight (configuration), its open connections and
 /// its live `state` (runtime).
 ///
-/// Keep one `state` (and one `connections`' worth of open connections) per target identity across configuration
-/// reloads so live counts and health carry over.
+/// A reload keeps one `state` and one count of open connections per target identity (`init(continuing:…)`), so
+/// live counts and health carry over.
 ///
 /// Thread-safety: immutable apart from `connections` and `state`, which are safe to use from any thread.
 public final class BalancingTarget: Sendable {
@@ -19,11 +19,23 @@ public final class BalancingTarget: Sendable {
 
     /// Creates a target with no open connections.
     /// - Parameter state: the target's live state; a new, available one by default.
-    public init(id: String, weight: Int, maxConnections: Int, state: TargetState = TargetState()) {
+    public convenience init(id: String, weight: Int, maxConnections: Int, state: TargetState = TargetState()) {
+        self.init(id: id, weight: weight, connections: ConnectionLimiter(limit: maxConnections), state: state)
+    }
+
+    /// The same target in a reloaded configuration: its live state and its open connections carry over (counted
+    /// against `maxConnections`, which may differ), so limits and least-connections hold across the reload.
+    public convenience init(continuing previous: BalancingTarget, weight: Int, maxConnections: Int) {
+        self.init(
+            id: previous.id, weight: weight, connections: previous.connections.withLimit(maxConnections),
+            state: previous.state)
+    }
+
+    private init(id: String, weight: Int, connections: ConnectionLimiter, state: TargetState) {
         precondition(weight >= 0, "a target's weight cannot be negative")
         self.id = id
         self.weight = weight
-        self.connections = ConnectionLimiter(limit: maxConnections)
+        self.connections = connections
         self.state = state
     }
 

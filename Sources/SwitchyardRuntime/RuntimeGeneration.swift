@@ -154,15 +154,15 @@ final class RuntimeGeneration: Sendable {
         )
         guard let policy = BalancingPolicyRegistry.make(name: pool.policy, configuration: configuration, clock: clock)
         else { throw UnknownPolicyError(pool: pool.name, policy: pool.policy) }
-        let previousStates = Dictionary(
-            (previous?.balancer.targets ?? []).map { ($0.id, $0.state) }, uniquingKeysWith: { first, _ in first })
-        let targets = pool.targets.map {
-            BalancingTarget(
-                id: $0.id,
-                weight: $0.weight,
-                maxConnections: $0.maxConnections ?? pool.maxConnectionsPerTarget,
-                state: previousStates[$0.id] ?? TargetState(clock: clock)
-            )
+        let previousTargets = Dictionary(
+            (previous?.balancer.targets ?? []).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let targets = pool.targets.map { settings in
+            let maxConnections = settings.maxConnections ?? pool.maxConnectionsPerTarget
+            return previousTargets[settings.id].map {
+                BalancingTarget(continuing: $0, weight: settings.weight, maxConnections: maxConnections)
+            } ?? BalancingTarget(
+                id: settings.id, weight: settings.weight, maxConnections: maxConnections,
+                state: TargetState(clock: clock))
         }
         let hashKey: HashKeySource =
             switch options.hashKey {

@@ -14,6 +14,20 @@ import Testing
         #expect(!limiter.tryAcquire())
     }
 
+    @Test func aNewLimitKeepsCountingTheUsesAlreadyActive() {
+        let old = ConnectionLimiter(limit: 3)
+        #expect(old.tryAcquire() && old.tryAcquire())
+        let lower = old.withLimit(1)
+        #expect(lower.limit == 1 && lower.active == 2)
+        #expect(!lower.tryAcquire(), "two active uses are over the new limit")
+        old.release()
+        old.release()
+        #expect(lower.active == 0 && old.active == 0)
+        #expect(lower.tryAcquire() && !lower.tryAcquire())
+        #expect(old.active == 1, "one count behind both")
+        lower.release()
+    }
+
     @Test func zeroLimitAdmitsNothing() {
         let limiter = ConnectionLimiter(limit: 0)
         #expect(!limiter.tryAcquire())
