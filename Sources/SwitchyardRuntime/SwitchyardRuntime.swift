@@ -21,6 +21,9 @@ public final class SwitchyardRuntime: Sendable {
     let listeners: [ProxyListener]
     /// The pools, health checks and listener settings in force; replaced whole by `reload(_:)`.
     private let generation: Mutex<RuntimeGeneration>
+    /// Held by every change of configuration (SIGHUP, admin edits and PUTs) from reading the current config to
+    /// installing the next, so each edit applies to the config current at that moment and none is lost.
+    let configChanges = Mutex<Void>(())
     private let tlsSources: [TLSContextSource?]
     /// Prometheus metrics and `/stats` windows of all listeners and pools.
     public let metrics: TrafficMetrics
@@ -98,7 +101,12 @@ public final class SwitchyardRuntime: Sendable {
     /// same id) keep their health, drain and enable state. Listeners themselves (names, modes, addresses, TLS files)
     /// and `workers` need a restart.
     /// - Throws: `ReloadError` naming what cannot change live; the old config keeps running.
-    public func reload(_ config: SwitchyardConfig) throws {
+    public func reload(_ config: SwitchyardConfig) throws(ReloadError) {
+        try configChanges.withLock { _ throws(ReloadError) in try install(config) }
+    }
+
+    /// `reload(_:)` for a caller that holds `configChanges`.
+    func install(_ config: SwitchyardConfig) throws(ReloadError) {
         let current = self.config
         guard config.workers == current.workers else {
             metrics.configReloaded(succeeded: false)

@@ -74,6 +74,51 @@ struct ReloadTests {
             #expect(proxy.runtime.metricsText().contains(#"switchyard_config_reloads_total{result="failure"} 1"#))
         }
     }
+
+    @Test func aPerTargetLimitHoldsAcrossAReloadThatChangesTheWeight() async throws {
+        try await withResources { resources in
+            let echo = resources.track(try await TCPServer.echo(group: resources.group))
+            let port = echo.localAddress!.port!
+            let yaml = ProxyHarness.forwardYAML(sourceIPs: ["127.0.0.2"], weights: [1], maxConnectionsPerTarget: 1)
+            let proxy = resources.track(try await ProxyHarness(yaml: yaml))
+            func openTunnel() throws -> (RawClient, String) {
+                let tunnel = try RawClient(port: proxy.port)
+                try tunnel.send("CONNECT 127.0.0.1:\(port) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n")
+                return (tunnel, try tunnel.receive(until: "\r\n\r\n"))
+            }
+            let (open, answer) = try openTunnel()
+            #expect(answer.hasPrefix("HTTP/1.1 200"))
+            #expect(try !openTunnel().1.hasPrefix("HTTP/1.1 200"), "the target's one slot is taken")
+
+            try proxy.runtime.reload(
+                try ConfigLoader.parse(yaml: yaml.replacingOccurrences(of: "weight: 1", with: "weight: 2"), file: nil))
+            let target = try #require(proxy.runtime.target("127.0.0.2", inPool: "outbound"))
+            #expect(target.weight == 2 && target.connections.active == 1, "the open tunnel still counts")
+            #expect(try !openTunnel().1.hasPrefix("HTTP/1.1 200"), "the limit of 1 holds after the reload")
+
+            open.shutdownWrite()
+            _ = try? open.receiveAll()
+            #expect(try await eventually { target.connections.active == 0 }, "released through the old generation")
+            #expect(try openTunnel().1.hasPrefix("HTTP/1.1 200"))
+        }
+    }
+
+    @Test func concurrentAdminEditsAllApply() async throws {
+        try await withResources { resources in
+            let proxy = resources.track(try await ProxyHarness(yaml: ProxyHarness.forwardYAML()))
+            let runtime = proxy.runtime
+            try await withThrowingTaskGroup(of: Void.self) { edits in
+                for index in 1...50 {
+                    edits.addTask {
+                        _ = try await runtime.addTarget(TargetSpec(sourceIP: "127.0.1.\(index)"), toPool: "outbound")
+                    }
+                }
+                try await edits.waitForAll()
+            }
+            #expect(runtime.config.pools[0].targets.count == 51, "no edit lost to another")
+            #expect(runtime.pools().first?.targets.count == 51)
+        }
+    }
 }
 
 /// Config changes through the admin API written back to the config file.

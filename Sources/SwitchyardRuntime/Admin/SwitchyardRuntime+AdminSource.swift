@@ -18,6 +18,11 @@ extension SwitchyardRuntime: AdminSource {
     }
 
     public func applyConfig(yaml: String, mayChangeKeys: Bool) async -> ConfigChange {
+        configChanges.withLock { _ in replaceConfig(yaml: yaml, mayChangeKeys: mayChangeKeys) }
+    }
+
+    /// `applyConfig` for a caller that holds `configChanges`.
+    private func replaceConfig(yaml: String, mayChangeKeys: Bool) -> ConfigChange {
         let current = config
         let parsed: SwitchyardConfig
         do {
@@ -31,7 +36,7 @@ extension SwitchyardRuntime: AdminSource {
             return .keysNeedAdminKey
         }
         do {
-            try reload(parsed)
+            try install(parsed)
         } catch {
             return .invalid([ConfigProblem(path: "", line: nil, message: "\(error)")])
         }
@@ -95,10 +100,10 @@ extension SwitchyardRuntime: AdminSource {
     }
 
     public func setAPIKeys(_ keys: AdminKeys) async throws(AdminError) {
-        var next = config
-        next.admin.apiKeys = keys.apiKeys
-        next.admin.adminKeys = keys.adminKeys
-        try apply(next)
+        try edit { config throws(AdminError) in
+            config.admin.apiKeys = keys.apiKeys
+            config.admin.adminKeys = keys.adminKeys
+        }
     }
 
     private func info(of id: String, inPool pool: String) throws(AdminError) -> TargetInfo {
@@ -107,15 +112,25 @@ extension SwitchyardRuntime: AdminSource {
         return condition(of: target, inPool: pool)
     }
 
-    /// Applies `edit` to the settings of `pool` as a new config.
-    private func change(pool: String, _ edit: (inout PoolSettings) throws(AdminError) -> Void) throws(AdminError) {
-        var next = config
-        guard let index = next.pools.firstIndex(where: { $0.name == pool }) else { throw .poolNotFound(pool) }
-        try edit(&next.pools[index])
-        try apply(next)
+    /// Applies `change` to the settings of `pool` as a new config.
+    private func change(pool: String, _ change: (inout PoolSettings) throws(AdminError) -> Void) throws(AdminError) {
+        try edit { config throws(AdminError) in
+            guard let index = config.pools.firstIndex(where: { $0.name == pool }) else { throw .poolNotFound(pool) }
+            try change(&config.pools[index])
+        }
+    }
+
+    /// Applies `change` to the config current at that moment, with no other change in between, as a new config.
+    private func edit(_ change: (inout SwitchyardConfig) throws(AdminError) -> Void) throws(AdminError) {
+        try configChanges.withLock { _ throws(AdminError) in
+            var next = config
+            try change(&next)
+            try apply(next)
+        }
     }
 
     /// Validates `next` as the file it renders to would be, applies it, and writes it back when configured to.
+    /// The caller holds `configChanges`.
     private func apply(_ next: SwitchyardConfig) throws(AdminError) {
         let validated: SwitchyardConfig
         do {
@@ -125,7 +140,7 @@ extension SwitchyardRuntime: AdminSource {
             throw .invalid(error.issues.map { ConfigProblem(path: $0.path, line: nil, message: $0.message) })
         }
         do {
-            try reload(validated)
+            try install(validated)
         } catch {
             throw .invalid([ConfigProblem(path: "", line: nil, message: "\(error)")])
         }
