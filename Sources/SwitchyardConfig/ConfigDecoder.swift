@@ -12,7 +12,7 @@ struct DecodedConfig {
 
 /// Maps a composed YAML document onto the config model: the valid keys at every level and which field each sets.
 struct ConfigDecoder {
-    private static let rootKeys = ["log", "admin", "workers", "destinations", "listeners", "pools"]
+    private static let rootKeys = ["log", "admin", "workers", "pid_file", "reload", "destinations", "listeners", "pools"]
     private static let listenerKeys = [
         "name", "mode", "listen", "pool", "routes", "tls", "add_forwarded", "auth", "max_connections",
         "max_connections_per_client", "max_incomplete_heads", "max_header_bytes", "add_via", "add_x_forwarded_for", "timeouts", "rate_limits",
@@ -57,6 +57,11 @@ struct ConfigDecoder {
             admin.read("per_host_metrics", into: &config.admin.perHostMetrics)
         }
         top.read("workers", into: &config.workers)
+        top.read("pid_file", into: &config.process.pidFile)
+        if let reload = top.mapping("reload", keys: ["watch", "interval"]) {
+            reload.read("watch", into: &config.process.watch)
+            reload.read("interval", into: &config.process.watchInterval)
+        }
         if let destinations = destinations(top) { config.destinations = destinations }
         config.listeners = top.list("listeners")?.map(listener) ?? []
         config.pools = top.mapping("pools", keys: nil)?.entries.map(pool) ?? []

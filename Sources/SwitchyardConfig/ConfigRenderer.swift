@@ -31,6 +31,10 @@ struct ConfigRenderer {
         add(1, "persist: \(config.admin.persist)")
         add(1, "per_host_metrics: \(config.admin.perHostMetrics)")
         add(0, "workers: \(config.workers)")
+        if let pidFile = config.process.pidFile { add(0, "pid_file: \(DoubleQuoted.string(pidFile))") }
+        add(0, "reload:")
+        add(1, "watch: \(config.process.watch)")
+        add(1, "interval: \(DurationText.format(config.process.watchInterval))")
         write(config.destinations, indent: 0)
         add(0, config.listeners.isEmpty ? "listeners: []" : "listeners:")
         for listener in config.listeners { write(listener) }

@@ -18,6 +18,8 @@ struct ConfigValidator {
         if config.listeners.isEmpty { report("no listeners; define at least one under \"listeners\"", at: "listeners") }
         atLeast(0, config.workers, at: "workers")
         if config.workers > 1024 { report("must be at most 1024, got \(config.workers)", at: "workers") }
+        if config.process.pidFile?.isEmpty == true { report("must not be empty", at: "pid_file") }
+        positive(config.process.watchInterval, at: "reload.interval")
         check(config.destinations, at: "destinations", users: nil)
         var nameOwners: [String: Int] = [:]
         var addressOwners: [ListenAddress: String] = [:]

@@ -1,6 +1,7 @@
-/// The seed's flat options, from command-line flags or environment variables. They describe one forward listener and
-/// its pool: without a file they adjust `SwitchyardConfig.embeddedDefault`, with one they override the file's first
-/// forward listener and that listener's pool. Every field is the raw text as given; nil means not given.
+/// The seed's flat options, from command-line flags or environment variables. Besides the process's own (`pid_file`,
+/// `reload.watch`, `workers`, logging, the admin port) they describe one forward listener and its pool: without a
+/// file they adjust `SwitchyardConfig.embeddedDefault`, with one they override the file's first forward listener
+/// and that listener's pool. Every field is the raw text as given; nil means not given.
 public struct FlatOptions: Sendable, Equatable {
     /// Comma-separated source IPs; replaces the pool's targets.
     public var ips: String?
@@ -25,12 +26,17 @@ public struct FlatOptions: Sendable, Equatable {
     public var workers: String?
     public var logLevel: String?
     public var logFormat: String?
+    /// The PID file (`pid_file`).
+    public var pidFile: String?
+    /// `true` or `false`: watch the config file (`reload.watch`).
+    public var watch: String?
 
     public init(
         ips: String? = nil, port: String? = nil, metricsPort: String? = nil, auth: String? = nil,
         timeout: String? = nil, idleTimeout: String? = nil, maxConnsPerIP: String? = nil,
         maxConnsTotal: String? = nil, historyWindow: String? = nil, historySize: String? = nil,
-        historyMaxTotalEntries: String? = nil, workers: String? = nil, logLevel: String? = nil, logFormat: String? = nil
+        historyMaxTotalEntries: String? = nil, workers: String? = nil, logLevel: String? = nil, logFormat: String? = nil,
+        pidFile: String? = nil, watch: String? = nil
     ) {
         self.ips = ips
         self.port = port
@@ -46,6 +52,8 @@ public struct FlatOptions: Sendable, Equatable {
         self.workers = workers
         self.logLevel = logLevel
         self.logFormat = logFormat
+        self.pidFile = pidFile
+        self.watch = watch
     }
 
     /// The options set in `env` through `SWITCHYARD_IPS`, `SWITCHYARD_PORT` and the like; empty values count as unset.
@@ -61,7 +69,7 @@ public struct FlatOptions: Sendable, Equatable {
 /// One flat option: its field in `FlatOptions`, its command-line flag and its environment variable.
 enum FlatOption: CaseIterable {
     case ips, port, metricsPort, auth, timeout, idleTimeout, maxConnsPerIP, maxConnsTotal
-    case historyWindow, historySize, historyMaxTotalEntries, workers, logLevel, logFormat
+    case historyWindow, historySize, historyMaxTotalEntries, workers, logLevel, logFormat, pidFile, watch
 
     var field: WritableKeyPath<FlatOptions, String?> {
         switch self {
@@ -79,6 +87,8 @@ enum FlatOption: CaseIterable {
         case .workers: \.workers
         case .logLevel: \.logLevel
         case .logFormat: \.logFormat
+        case .pidFile: \.pidFile
+        case .watch: \.watch
         }
     }
 
@@ -99,6 +109,8 @@ enum FlatOption: CaseIterable {
         case .workers: "workers"
         case .logLevel: "log-level"
         case .logFormat: "log-format"
+        case .pidFile: "pid-file"
+        case .watch: "watch"
         }
     }
 

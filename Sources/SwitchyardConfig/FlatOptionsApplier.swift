@@ -71,6 +71,13 @@ struct FlatOptionsApplier {
             case .logFormat:
                 config.log.format = try ConfigChoice.parse(text, noun: "log format", using: LogFormat.init(configText:))
                 sourceMap.record(option: source, at: "log.format")
+            case .pidFile:
+                config.process.pidFile = text
+                sourceMap.record(option: source, at: "pid_file")
+            case .watch:
+                guard let watch = Bool(text.lowercased()) else { throw ValueError("expected true or false, got \"\(text)\"") }
+                config.process.watch = watch
+                sourceMap.record(option: source, at: "reload.watch")
             }
         } catch {
             issues.append(ConfigIssue(path: source, message: error.message))

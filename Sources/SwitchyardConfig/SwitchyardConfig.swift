@@ -8,6 +8,8 @@ public struct SwitchyardConfig: Sendable, Equatable {
     public var admin: AdminSettings
     /// Event-loop threads serving every listener; 0 means one per CPU core.
     public var workers: Int
+    /// The PID file and config-file watching (`pid_file`, `reload`).
+    public var process: ProcessSettings
     /// Where forward listeners without their own `destinations` may connect.
     public var destinations: DestinationSettings
     public var listeners: [ListenerSettings]
@@ -17,6 +19,7 @@ public struct SwitchyardConfig: Sendable, Equatable {
         log: LogSettings = .default,
         admin: AdminSettings = .default,
         workers: Int = 0,
+        process: ProcessSettings = .default,
         destinations: DestinationSettings = .default,
         listeners: [ListenerSettings],
         pools: [PoolSettings]
@@ -24,6 +27,7 @@ public struct SwitchyardConfig: Sendable, Equatable {
         self.log = log
         self.admin = admin
         self.workers = workers
+        self.process = process
         self.destinations = destinations
         self.listeners = listeners
         self.pools = pools

@@ -217,23 +217,54 @@ public final class SwitchyardRuntime: Sendable {
         return server
     }
 
-    /// Starts, serves until SIGTERM or SIGINT, then shuts down gracefully. SIGHUP (trapped first: its default action
-    /// would kill the process) reloads the config `configSource` reads.
+    /// Starts, claims the PID file, serves until SIGTERM or SIGINT, then shuts down gracefully and removes the PID
+    /// file. SIGHUP (trapped first: its default action would kill the process) and, with `reload.watch`, a change of
+    /// the config file reload the config `configSource` reads.
     public func run(configSource: @escaping @Sendable () throws -> SwitchyardConfig) async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         try await start()
+        let process = config.process
+        var pidFile: PIDFile?
+        if let path = process.pidFile {
+            do {
+                pidFile = try PIDFile.claim(path)
+            } catch {
+                await shutdown()
+                throw error
+            }
+        }
+        defer { pidFile?.remove() }
         let listen = config.admin.listen
-        let group = ServiceGroup(
-            // Shut down in reverse order: the admin server goes last, so /ready answers 503 while listeners drain.
-            services: [
-                makeAdminServer(host: listen.host, port: listen.port),
-                RuntimeService(runtime: self),
-                HangupService(signals: hangups, runtime: self, configSource: configSource, logger: logger),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        )
+        let reloader = ConfigReloader(runtime: self, configSource: configSource, logger: logger)
+        // Shut down in reverse order: the admin server goes last, so /ready answers 503 while listeners drain.
+        var services: [any Service] = [
+            makeAdminServer(host: listen.host, port: listen.port),
+            RuntimeService(runtime: self),
+            HangupService(signals: hangups, reloader: reloader),
+        ]
+        if process.watch {
+            if let configFile {
+                services.append(ConfigWatchService(path: configFile, interval: process.watchInterval, reloader: reloader))
+            } else {
+                logger.warning("reload.watch is on but there is no config file to watch")
+            }
+        }
+        logger.notice("switchyard started", metadata: startupSummary(watching: process.watch && configFile != nil))
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
+    }
+
+    /// The one startup line's fields: the version, every listener with its mode and bound address, the admin
+    /// address, the config file and whether it is watched.
+    private func startupSummary(watching: Bool) -> Logger.Metadata {
+        let listenerList = listeners.map { "\($0.name)=\($0.mode.rawValue)@\($0.localAddress?.description ?? "?")" }
+        return [
+            "version": "\(SwitchyardVersion.current)",
+            "listeners": "\(listenerList.joined(separator: " "))",
+            "admin": "\(config.admin.listen)",
+            "config": "\(configFile ?? "(embedded default and options)")",
+            "watch": "\(watching)",
+        ]
     }
 }
 
@@ -244,36 +275,6 @@ private struct RuntimeService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         await runtime.shutdown()
-    }
-}
-
-/// Reloads the configuration on SIGHUP (instead of the signal's default, terminating); a config that does not load
-/// or cannot be applied live is logged and the old one keeps running.
-private struct HangupService: Service {
-    let signals: UnixSignalsSequence
-    let runtime: SwitchyardRuntime
-    let configSource: @Sendable () throws -> SwitchyardConfig
-    let logger: Logger
-
-    func run() async throws {
-        for await _ in signals.cancelOnGracefulShutdown() {
-            let config: SwitchyardConfig
-            do {
-                config = try configSource()
-            } catch {
-                runtime.metrics.configReloaded(succeeded: false)
-                logger.error(
-                    "SIGHUP: the config does not load; still running the old one", metadata: ["error": "\(error)"])
-                continue
-            }
-            do {
-                try runtime.reload(config)
-            } catch {
-                logger.error(
-                    "SIGHUP: the config cannot be applied live; still running the old one",
-                    metadata: ["error": "\(error)"])
-            }
-        }
     }
 }
 

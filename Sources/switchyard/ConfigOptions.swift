@@ -40,6 +40,10 @@ struct ConfigOptions: ParsableArguments {
     var logLevel: String?
     @Option(help: "json or text.")
     var logFormat: String?
+    @Option(help: "Write the PID here once listening; removed on exit (env SWITCHYARD_PID_FILE).")
+    var pidFile: String?
+    @Flag(help: "Reload when the config file changes (env SWITCHYARD_WATCH=true).")
+    var watch = false
 
     /// The effective config; on invalid input prints every problem to stderr and exits with status 2.
     func resolveOrExit() throws -> SwitchyardConfig {
@@ -66,7 +70,7 @@ struct ConfigOptions: ParsableArguments {
             ips: ips, port: port, metricsPort: metricsPort, auth: auth, timeout: timeout,
             idleTimeout: idleTimeout, maxConnsPerIP: maxConnsPerIP, maxConnsTotal: maxConnsTotal,
             historyWindow: historyWindow, historySize: historySize, historyMaxTotalEntries: historyMaxTotalEntries,
-            workers: workers, logLevel: logLevel, logFormat: logFormat
+            workers: workers, logLevel: logLevel, logFormat: logFormat, pidFile: pidFile, watch: watch ? "true" : nil
         )
         return try ConfigLoader.resolve(file: configFile, flags: flags, environment: environment)
     }

@@ -3,7 +3,14 @@ import Logging
 import SwitchyardConfig
 import SwitchyardRuntime
 
-/// The `switchyard` command line: `run` (the default) serves a config, `check` validates one.
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// The `switchyard` command line: `run` (the default) serves a config, `check` validates one, `reload` asks a
+/// running instance to re-read its config.
 @main
 struct SwitchyardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +20,8 @@ struct SwitchyardCommand: AsyncParsableCommand {
             With no arguments, runs the embedded default: a forward proxy on 127.0.0.1:3128 leaving through the \
             machine's default route. Precedence: flags > SWITCHYARD_* environment variables > --config file > defaults.
             """,
-        subcommands: [Run.self, Check.self],
+        version: SwitchyardVersion.current,
+        subcommands: [Run.self, Check.self, Reload.self],
         defaultSubcommand: Run.self
     )
 }
@@ -54,6 +62,30 @@ extension SwitchyardCommand {
         func run() async throws {
             let config = try options.resolveOrExit()
             print(config.rendered(redactingSecrets: true), terminator: "")
+            // A YAML comment, so the output still loads as a config.
+            print("# config OK: \(config.listeners.count) listener(s), \(config.pools.count) pool(s)")
+        }
+    }
+
+    /// Sends SIGHUP to the instance named by the config's PID file, which then re-reads its config.
+    struct Reload: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ask the running instance (found through its pid file) to reload its config."
+        )
+
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            let config = try options.resolveOrExit()
+            guard let path = config.process.pidFile else {
+                throw ValidationError("no pid file: give --pid-file or set pid_file in the config")
+            }
+            do {
+                try PIDFile.signal(SIGHUP, toProcessIn: path)
+            } catch {
+                throw ValidationError(error.description)
+            }
+            print("reload requested from process in \(path)")
         }
     }
 }

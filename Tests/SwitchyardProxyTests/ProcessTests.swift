@@ -85,6 +85,9 @@ struct ProcessTests {
         #expect(result.stdout.contains("127.0.0.3"))
         #expect(result.stdout.contains("max_connections_per_target: 7"))
         #expect(!result.stdout.contains("topsecret"))
+        #expect(result.stdout.hasSuffix("# config OK: 1 listener(s), 1 pool(s)\n"), "ends with a clear verdict")
+        let version = try Subprocess.run(SwitchyardProcess.binaryPath, ["--version"])
+        #expect(version.status == 0 && version.stdout.split(separator: ".").count == 3, "\(version.stdout)")
     }
 
     /// The embedded default on an ephemeral port, opened to the loopback origins and echo servers tests use.
