@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The one test command (README, CI): installs the Debian packages the end-to-end tests drive (curl, and openssl
-# for the throw-away test certificates),
+# The one test command (README, CI): installs the Debian packages the end-to-end tests drive (curl; openssl for the
+# throw-away test certificates; systemd-analyze to verify the unit file; python3 with venv), the Python tools of
+# scripts/python-tools.txt into .build-venv/ when they are not there yet (hadolint, kubernetes-validate, schemathesis),
 # builds the switchyard binary the process tests run, then runs `swift test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,9 +10,19 @@ export SWIFT_DETERMINISTIC_HASHING=1
 missing=()
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! cmp -s scripts/python-tools.txt .build-venv/python-tools.txt; then
+    rm -rf .build-venv
+    python3 -m venv .build-venv
+    .build-venv/bin/pip install --quiet --disable-pip-version-check -r scripts/python-tools.txt
+    cp scripts/python-tools.txt .build-venv/python-tools.txt
 fi
 
 swift build

@@ -235,11 +235,12 @@ public final class SwitchyardRuntime: Sendable {
         }
         defer { pidFile?.remove() }
         let listen = config.admin.listen
-        let reloader = ConfigReloader(runtime: self, configSource: configSource, logger: logger)
+        let notifier = ServiceManagerNotifier()
+        let reloader = ConfigReloader(runtime: self, configSource: configSource, logger: logger, notifier: notifier)
         // Shut down in reverse order: the admin server goes last, so /ready answers 503 while listeners drain.
         var services: [any Service] = [
             makeAdminServer(host: listen.host, port: listen.port),
-            RuntimeService(runtime: self),
+            RuntimeService(runtime: self, notifier: notifier),
             HangupService(signals: hangups, reloader: reloader),
         ]
         if process.watch {
@@ -250,6 +251,7 @@ public final class SwitchyardRuntime: Sendable {
             }
         }
         logger.notice("switchyard started", metadata: startupSummary(watching: process.watch && configFile != nil))
+        notifier.ready()
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
@@ -271,9 +273,11 @@ public final class SwitchyardRuntime: Sendable {
 /// Ties the runtime's shutdown to the service group's graceful-shutdown signal.
 private struct RuntimeService: Service {
     let runtime: SwitchyardRuntime
+    let notifier: ServiceManagerNotifier
 
     func run() async throws {
         try? await gracefulShutdown()
+        notifier.stopping()
         await runtime.shutdown()
     }
 }

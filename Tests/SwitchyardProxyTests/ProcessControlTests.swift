@@ -92,6 +92,27 @@ struct ProcessControlTests {
         #expect(try await proxy.waitForExit() == 0)
     }
 
+    /// A `Type=notify` unit's view: READY=1 once listening, RELOADING=1 then READY=1 around a SIGHUP reload,
+    /// STOPPING=1 when SIGTERM starts the drain.
+    @Test func theServiceManagerHearsReadyReloadingAndStopping() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let socketPath = directory + "/notify"
+        let listener = try NotifySocket(path: socketPath)
+        let configPath = directory + "/switchyard.yaml"
+        try config(maxConnectionsPerTarget: 10).write(toFile: configPath, atomically: true, encoding: .utf8)
+        let proxy = try SwitchyardProcess(arguments: ["--config", configPath], environment: ["NOTIFY_SOCKET": socketPath])
+        defer { proxy.terminate() }
+        let ready = try listener.receive()
+        #expect(ready.hasPrefix("READY=1\nMAINPID=\(proxy.pid)\n"), "\(ready)")
+        proxy.signal(SIGHUP)
+        #expect(try listener.receive().hasPrefix("RELOADING=1\nMONOTONIC_USEC="))
+        #expect(try listener.receive().hasPrefix("READY=1"))
+        proxy.signal(SIGTERM)
+        #expect(try listener.receive().hasPrefix("STOPPING=1"))
+        #expect(try await proxy.waitForExit() == 0)
+    }
+
     @Test func aChangeCountsOnceItHasSettledAndAMissingFileIsNoChange() {
         let first = FileSignature(device: 1, inode: 10, size: 100, modifiedSeconds: 1)
         let writing = FileSignature(device: 1, inode: 10, size: 40, modifiedSeconds: 2)
@@ -109,5 +130,35 @@ struct ProcessControlTests {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("switchyard-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
         return path
+    }
+}
+
+/// A bound Unix datagram socket standing in for systemd's notification socket.
+private final class NotifySocket {
+    private let descriptor: Int32
+
+    init(path: String) throws {
+        descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard bound == 0 else { throw RawClient.Failure(description: "bind \(path): errno \(errno)") }
+    }
+
+    deinit { close(descriptor) }
+
+    /// The next datagram, waiting at most 20 seconds.
+    func receive() throws -> String {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = recv(descriptor, &buffer, buffer.count, 0)
+        guard count > 0 else { throw RawClient.Failure(description: "no notification: errno \(errno)") }
+        return String(decoding: buffer[..<count], as: UTF8.self)
     }
 }

@@ -8,9 +8,12 @@ struct ConfigReloader: Sendable {
     let runtime: SwitchyardRuntime
     let configSource: @Sendable () throws -> SwitchyardConfig
     let logger: Logger
+    let notifier: ServiceManagerNotifier
 
     /// Reloads once; `trigger` names the cause in the log lines.
     func reload(trigger: String) {
+        notifier.reloading()
+        defer { notifier.ready() }
         let config: SwitchyardConfig
         do {
             config = try configSource()

@@ -24,9 +24,13 @@ final class SwitchyardProcess: Sendable {
     /// arguments name one, so tests running side by side do not compete for 9090.
     /// - Parameter stopReadingAfter: when given, output is read only until a line containing this text has arrived;
     ///   after that the pipe stays open but nobody reads it (a stuck log consumer).
-    init(arguments: [String], stopReadingAfter: String? = nil) throws {
+    /// - Parameter environment: variables added to the test's own environment.
+    init(arguments: [String], stopReadingAfter: String? = nil, environment: [String: String] = [:]) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binaryPath)
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         process.arguments = arguments.contains("--metrics-port") ? arguments : arguments + ["--metrics-port", "0"]
         let output = Pipe()
         outputPipe = output
