@@ -30,6 +30,24 @@ public struct FlatOptions: Sendable, Equatable {
     public var pidFile: String?
     /// `true` or `false`: watch the config file (`reload.watch`).
     public var watch: String?
+    /// `true` gives the pool an active health check with the defaults (`false` removes it); the other
+    /// `healthCheck…` options set its fields.
+    public var healthCheckEnabled: String?
+    public var healthCheckType: String?
+    public var healthCheckInterval: String?
+    public var healthCheckTimeout: String?
+    /// `host:port` (tcp) or a URL (http) each egress target checks through its own source address.
+    public var healthCheckTarget: String?
+    public var healthCheckFailureThreshold: String?
+    public var healthCheckSuccessThreshold: String?
+    /// `true` gives the pool a circuit breaker per target with the defaults (`false` removes it); the `cb…`
+    /// options set its fields.
+    public var circuitBreakerEnabled: String?
+    public var cbFailureThreshold: String?
+    public var cbSuccessThreshold: String?
+    public var cbTimeout: String?
+    /// How long idle upstream connections are kept (`keepalive.idle_timeout`).
+    public var idleConnTimeout: String?
 
     public init(
         ips: String? = nil, port: String? = nil, metricsPort: String? = nil, auth: String? = nil,
@@ -70,6 +88,10 @@ public struct FlatOptions: Sendable, Equatable {
 enum FlatOption: CaseIterable {
     case ips, port, metricsPort, auth, timeout, idleTimeout, maxConnsPerIP, maxConnsTotal
     case historyWindow, historySize, historyMaxTotalEntries, workers, logLevel, logFormat, pidFile, watch
+    // Each `…Enabled` comes before the options that adjust what it creates.
+    case healthCheckEnabled, healthCheckType, healthCheckInterval, healthCheckTimeout, healthCheckTarget
+    case healthCheckFailureThreshold, healthCheckSuccessThreshold
+    case circuitBreakerEnabled, cbFailureThreshold, cbSuccessThreshold, cbTimeout, idleConnTimeout
 
     var field: WritableKeyPath<FlatOptions, String?> {
         switch self {
@@ -89,6 +111,18 @@ enum FlatOption: CaseIterable {
         case .logFormat: \.logFormat
         case .pidFile: \.pidFile
         case .watch: \.watch
+        case .healthCheckEnabled: \.healthCheckEnabled
+        case .healthCheckType: \.healthCheckType
+        case .healthCheckInterval: \.healthCheckInterval
+        case .healthCheckTimeout: \.healthCheckTimeout
+        case .healthCheckTarget: \.healthCheckTarget
+        case .healthCheckFailureThreshold: \.healthCheckFailureThreshold
+        case .healthCheckSuccessThreshold: \.healthCheckSuccessThreshold
+        case .circuitBreakerEnabled: \.circuitBreakerEnabled
+        case .cbFailureThreshold: \.cbFailureThreshold
+        case .cbSuccessThreshold: \.cbSuccessThreshold
+        case .cbTimeout: \.cbTimeout
+        case .idleConnTimeout: \.idleConnTimeout
         }
     }
 
@@ -111,6 +145,18 @@ enum FlatOption: CaseIterable {
         case .logFormat: "log-format"
         case .pidFile: "pid-file"
         case .watch: "watch"
+        case .healthCheckEnabled: "health-check-enabled"
+        case .healthCheckType: "health-check-type"
+        case .healthCheckInterval: "health-check-interval"
+        case .healthCheckTimeout: "health-check-timeout"
+        case .healthCheckTarget: "health-check-target"
+        case .healthCheckFailureThreshold: "health-check-failure-threshold"
+        case .healthCheckSuccessThreshold: "health-check-success-threshold"
+        case .circuitBreakerEnabled: "circuit-breaker-enabled"
+        case .cbFailureThreshold: "cb-failure-threshold"
+        case .cbSuccessThreshold: "cb-success-threshold"
+        case .cbTimeout: "cb-timeout"
+        case .idleConnTimeout: "idle-conn-timeout"
         }
     }
 

@@ -75,9 +75,49 @@ struct FlatOptionsApplier {
                 config.process.pidFile = text
                 sourceMap.record(option: source, at: "pid_file")
             case .watch:
-                guard let watch = Bool(text.lowercased()) else { throw ValueError("expected true or false, got \"\(text)\"") }
-                config.process.watch = watch
+                config.process.watch = try Self.bool(text)
                 sourceMap.record(option: source, at: "reload.watch")
+            case .healthCheckEnabled:
+                let enabled = try Self.bool(text)
+                updatePool("health_check", from: source) {
+                    $0.resilience.healthCheck = enabled ? $0.resilience.healthCheck ?? HealthCheckSettings() : nil
+                }
+            case .healthCheckType:
+                let type = try ConfigChoice.parse(
+                    text, noun: "health check type", using: HealthCheckSettings.CheckType.init(rawValue:))
+                try updateHealthCheck("type", from: source) { $0.type = type }
+            case .healthCheckInterval:
+                let duration = try Self.duration(text)
+                try updateHealthCheck("interval", from: source) { $0.interval = duration }
+            case .healthCheckTimeout:
+                let duration = try Self.duration(text)
+                try updateHealthCheck("timeout", from: source) { $0.timeout = duration }
+            case .healthCheckTarget:
+                try updateHealthCheck("target", from: source) { $0.target = text }
+            case .healthCheckFailureThreshold:
+                let count = try Self.int(text)
+                try updateHealthCheck("failure_threshold", from: source) { $0.failureThreshold = count }
+            case .healthCheckSuccessThreshold:
+                let count = try Self.int(text)
+                try updateHealthCheck("success_threshold", from: source) { $0.successThreshold = count }
+            case .circuitBreakerEnabled:
+                let enabled = try Self.bool(text)
+                updatePool("circuit_breaker", from: source) {
+                    $0.resilience.circuitBreaker =
+                        enabled ? $0.resilience.circuitBreaker ?? CircuitBreakerSettings() : nil
+                }
+            case .cbFailureThreshold:
+                let count = try Self.int(text)
+                try updateCircuitBreaker("failure_threshold", from: source) { $0.failureThreshold = count }
+            case .cbSuccessThreshold:
+                let count = try Self.int(text)
+                try updateCircuitBreaker("success_threshold", from: source) { $0.successThreshold = count }
+            case .cbTimeout:
+                let duration = try Self.duration(text)
+                try updateCircuitBreaker("timeout", from: source) { $0.timeout = duration }
+            case .idleConnTimeout:
+                let duration = try Self.duration(text)
+                updatePool("keepalive.idle_timeout", from: source) { $0.keepAlive.idleTimeout = duration }
             }
         } catch {
             issues.append(ConfigIssue(path: source, message: error.message))
@@ -103,6 +143,30 @@ struct FlatOptionsApplier {
             option: source, at: ConfigPath.key(field, in: ConfigPath.key(config.pools[index].name, in: "pools")))
     }
 
+    /// Changes the health check of the first forward listener's pool, which must have one.
+    private mutating func updateHealthCheck(
+        _ field: String, from source: String, _ update: (inout HealthCheckSettings) -> Void
+    ) throws(ValueError) {
+        var missing = false
+        updatePool("health_check.\(field)", from: source) { pool in
+            guard pool.resilience.healthCheck != nil else { return missing = true }
+            update(&pool.resilience.healthCheck!)
+        }
+        if missing { throw ValueError("the pool has no health check: add --health-check-enabled true") }
+    }
+
+    /// Changes the circuit breaker of the first forward listener's pool, which must have one.
+    private mutating func updateCircuitBreaker(
+        _ field: String, from source: String, _ update: (inout CircuitBreakerSettings) -> Void
+    ) throws(ValueError) {
+        var missing = false
+        updatePool("circuit_breaker.\(field)", from: source) { pool in
+            guard pool.resilience.circuitBreaker != nil else { return missing = true }
+            update(&pool.resilience.circuitBreaker!)
+        }
+        if missing { throw ValueError("the pool has no circuit breaker: add --circuit-breaker-enabled true") }
+    }
+
     private mutating func forwardListenerIndex(for source: String) -> Int? {
         if let index = config.listeners.firstIndex(where: { $0.mode == .forward }) { return index }
         issues.append(ConfigIssue(path: source, message: "there is no forward listener to apply it to"))
@@ -111,6 +175,11 @@ struct FlatOptionsApplier {
 
     private static func int(_ text: String) throws(ValueError) -> Int {
         guard let value = Int(text) else { throw ValueError("expected a whole number, got \"\(text)\"") }
+        return value
+    }
+
+    private static func bool(_ text: String) throws(ValueError) -> Bool {
+        guard let value = Bool(text.lowercased()) else { throw ValueError("expected true or false, got \"\(text)\"") }
         return value
     }
 

@@ -44,6 +44,30 @@ struct ConfigOptions: ParsableArguments {
     var pidFile: String?
     @Flag(help: "Reload when the config file changes (env SWITCHYARD_WATCH=true).")
     var watch = false
+    @Option(help: "true: check every egress target actively (false removes a file's health check).")
+    var healthCheckEnabled: String?
+    @Option(help: "Health check type: tcp or http.")
+    var healthCheckType: String?
+    @Option(help: "Interval between health checks, e.g. 10s.")
+    var healthCheckInterval: String?
+    @Option(help: "Timeout of one health check, e.g. 5s.")
+    var healthCheckTimeout: String?
+    @Option(help: "What each target checks: host:port (tcp) or a URL (http).")
+    var healthCheckTarget: String?
+    @Option(help: "Consecutive failed checks that take a target out.")
+    var healthCheckFailureThreshold: String?
+    @Option(help: "Consecutive passed checks that bring it back.")
+    var healthCheckSuccessThreshold: String?
+    @Option(help: "true: a circuit breaker per target (false removes a file's).")
+    var circuitBreakerEnabled: String?
+    @Option(name: .customLong("cb-failure-threshold"), help: "Consecutive failures that open a circuit.")
+    var cbFailureThreshold: String?
+    @Option(name: .customLong("cb-success-threshold"), help: "Successful probes that close it again.")
+    var cbSuccessThreshold: String?
+    @Option(name: .customLong("cb-timeout"), help: "How long a circuit stays open, e.g. 30s.")
+    var cbTimeout: String?
+    @Option(help: "How long idle upstream connections are kept, e.g. 90s.")
+    var idleConnTimeout: String?
 
     /// The effective config; on invalid input prints every problem to stderr and exits with status 2.
     func resolveOrExit() throws -> SwitchyardConfig {
@@ -66,12 +90,24 @@ struct ConfigOptions: ParsableArguments {
     /// the file again).
     func resolve() throws(ConfigErrors) -> SwitchyardConfig {
         let environment = Self.processEnvironment()
-        let flags = FlatOptions(
+        var flags = FlatOptions(
             ips: ips, port: port, metricsPort: metricsPort, auth: auth, timeout: timeout,
             idleTimeout: idleTimeout, maxConnsPerIP: maxConnsPerIP, maxConnsTotal: maxConnsTotal,
             historyWindow: historyWindow, historySize: historySize, historyMaxTotalEntries: historyMaxTotalEntries,
             workers: workers, logLevel: logLevel, logFormat: logFormat, pidFile: pidFile, watch: watch ? "true" : nil
         )
+        flags.healthCheckEnabled = healthCheckEnabled
+        flags.healthCheckType = healthCheckType
+        flags.healthCheckInterval = healthCheckInterval
+        flags.healthCheckTimeout = healthCheckTimeout
+        flags.healthCheckTarget = healthCheckTarget
+        flags.healthCheckFailureThreshold = healthCheckFailureThreshold
+        flags.healthCheckSuccessThreshold = healthCheckSuccessThreshold
+        flags.circuitBreakerEnabled = circuitBreakerEnabled
+        flags.cbFailureThreshold = cbFailureThreshold
+        flags.cbSuccessThreshold = cbSuccessThreshold
+        flags.cbTimeout = cbTimeout
+        flags.idleConnTimeout = idleConnTimeout
         return try ConfigLoader.resolve(file: configFile, flags: flags, environment: environment)
     }
 

@@ -19,6 +19,49 @@ import Testing
         #expect(FlatOptions.fromEnvironment(["SWITCHYARD_IPS": ""]) == FlatOptions())
     }
 
+    /// Seed 000's health-check, circuit-breaker and transport flags land on the forward listener's pool.
+    @Test func healthCheckAndCircuitBreakerFlagsConfigureThePool() throws {
+        var flags = FlatOptions()
+        flags.healthCheckEnabled = "true"
+        flags.healthCheckType = "http"
+        flags.healthCheckInterval = "3s"
+        flags.healthCheckTimeout = "1s"
+        flags.healthCheckTarget = "http://127.0.0.1:9000/health"
+        flags.healthCheckFailureThreshold = "4"
+        flags.healthCheckSuccessThreshold = "1"
+        flags.circuitBreakerEnabled = "true"
+        flags.cbFailureThreshold = "7"
+        flags.cbSuccessThreshold = "3"
+        flags.cbTimeout = "45s"
+        flags.idleConnTimeout = "20s"
+        let pool = try ConfigLoader.resolve(file: nil, flags: flags, environment: [:]).pools[0]
+        #expect(
+            pool.resilience.healthCheck
+                == HealthCheckSettings(
+                    type: .http, interval: .seconds(3), timeout: .seconds(1), target: "http://127.0.0.1:9000/health",
+                    failureThreshold: 4, successThreshold: 1))
+        #expect(pool.resilience.circuitBreaker == CircuitBreakerSettings(failureThreshold: 7, timeout: .seconds(45), successThreshold: 3))
+        #expect(pool.keepAlive.idleTimeout == .seconds(20))
+        let environment = ["SWITCHYARD_CIRCUIT_BREAKER_ENABLED": "true", "SWITCHYARD_CB_TIMEOUT": "5s"]
+        let fromEnvironment = try ConfigLoader.resolve(file: nil, flags: FlatOptions(), environment: environment)
+        #expect(fromEnvironment.pools[0].resilience.circuitBreaker?.timeout == .seconds(5))
+    }
+
+    @Test func healthCheckSettingsWithoutAHealthCheckAreRefusedNamingTheFlag() {
+        var flags = FlatOptions()
+        flags.healthCheckInterval = "3s"
+        flags.cbTimeout = "nope"
+        flags.healthCheckEnabled = "maybe"
+        let found = resolveIssues(file: nil, flags: flags).map(\.description)
+        #expect(found.contains("--health-check-enabled: expected true or false, got \"maybe\""))
+        #expect(found.contains("--health-check-interval: the pool has no health check: add --health-check-enabled true"))
+        #expect(found.contains { $0.hasPrefix("--cb-timeout: ") })
+        var enabledWithoutTarget = FlatOptions()
+        enabledWithoutTarget.healthCheckEnabled = "true"
+        let missingTarget = resolveIssues(file: nil, flags: enabledWithoutTarget).map(\.description)
+        #expect(missingTarget.contains { $0.hasPrefix("--health-check-enabled") && $0.contains("target") }, "\(missingTarget)")
+    }
+
     @Test func badIPFlagNamesTheFlag() {
         let found = resolveIssues(file: nil, flags: FlatOptions(ips: "10.0.0.1,300.1.1.1"))
         #expect(found.map(\.description) == ["--ips: \"300.1.1.1\" is not an IP address"])
