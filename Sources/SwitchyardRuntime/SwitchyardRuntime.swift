@@ -18,13 +18,13 @@ import UnixSignals
 /// then closes what is left. `run()` does both around the process's SIGTERM/SIGINT.
 public final class SwitchyardRuntime: Sendable {
     private let group: MultiThreadedEventLoopGroup
-    let listeners: [ProxyListener]
+    /// The listeners in force, in config order; replaced by a reload that adds, removes or moves one.
+    private let listenerSet: Mutex<[ProxyListener]>
     /// The pools, health checks and listener settings in force; replaced whole by `reload(_:)`.
     private let generation: Mutex<RuntimeGeneration>
     /// Held by every change of configuration (SIGHUP, admin edits and PUTs) from reading the current config to
     /// installing the next, so each edit applies to the config current at that moment and none is lost.
     let configChanges = Mutex<Void>(())
-    private let tlsSources: [TLSContextSource?]
     /// Prometheus metrics and `/stats` windows of all listeners and pools.
     public let metrics: TrafficMetrics
     /// The process's own listener and admin addresses, which forward listeners never dial.
@@ -33,8 +33,6 @@ public final class SwitchyardRuntime: Sendable {
     /// The config file the runtime was started from, where API changes are written back with `admin.persist`.
     let configFile: String?
     private let shutdownGracePeriod: Duration
-    /// Tasks re-reading listeners' certificate files.
-    private let tlsWatchers: [RepeatedTask]
     /// The admin server made by `makeAdminServer`, whose key failures the metrics report.
     let adminServer = Mutex<AdminServer?>(nil)
     /// Set once the listeners are bound: a reloaded generation starts its health checks at once.
@@ -69,16 +67,22 @@ public final class SwitchyardRuntime: Sendable {
             let generation = try RuntimeGeneration(
                 config: config, previous: nil, eventLoops: eventLoops, tlsSources: tlsSources,
                 selfEndpoints: selfEndpoints, metrics: metrics, logger: logger)
-            self.listeners = config.listeners.enumerated().map { index, listener in
-                ProxyListener(settings: listener, proxySettings: generation.listenerSettings[index], logger: logger)
-            }
-            self.tlsSources = tlsSources
+            self.listenerSet = Mutex(
+                config.listeners.enumerated().map { index, listener in
+                    ProxyListener(
+                        settings: listener, proxySettings: generation.listenerSettings[index], tls: tlsSources[index],
+                        logger: logger)
+                })
             self.generation = Mutex(generation)
-            self.tlsWatchers = tlsSources.compactMap { $0?.watch(every: .seconds(1), on: eventLoops[0]) }
         } catch {
             group.shutdownGracefully { _ in }
             throw error
         }
+    }
+
+    /// The listeners in force, in config order.
+    var listeners: [ProxyListener] {
+        listenerSet.withLock { $0 }
     }
 
     /// The configuration in force (the last one applied).
@@ -96,42 +100,94 @@ public final class SwitchyardRuntime: Sendable {
         generation.withLock { $0.healthCheckers }
     }
 
-    /// Applies `config` without a restart: pools, targets, limits and listener settings are rebuilt and take new
-    /// connections at once, while open connections finish on what they started with. Targets that stay (same pool,
-    /// same id) keep their health, drain and enable state. Listeners themselves (names, modes, addresses, TLS files)
-    /// and `workers` need a restart.
-    /// - Throws: `ReloadError` naming what cannot change live; the old config keeps running.
+    /// Applies `config` without a restart. Pools, targets, limits and every listener setting are rebuilt and take
+    /// new connections at once, while open connections and tunnels finish on what they started with. Targets that
+    /// stay (same pool, same id) keep their health, drain and enable state and their open connections. A listener
+    /// that keeps its name and address keeps its socket; a new or moved one is bound before anything changes (a
+    /// bind failure fails the whole reload), and a removed or moved one stops accepting and drains for its
+    /// `timeouts.shutdown`. Only `workers` needs a restart.
+    /// - Throws: `ReloadError` naming what failed; the old config keeps running.
     public func reload(_ config: SwitchyardConfig) throws(ReloadError) {
         try configChanges.withLock { _ throws(ReloadError) in try install(config) }
     }
 
     /// `reload(_:)` for a caller that holds `configChanges`.
     func install(_ config: SwitchyardConfig) throws(ReloadError) {
-        let current = self.config
-        guard config.workers == current.workers else {
+        do {
+            try swap(to: config)
+            metrics.configReloaded(succeeded: true)
+        } catch {
             metrics.configReloaded(succeeded: false)
+            throw error
+        }
+        logger.notice(
+            "configuration reloaded", metadata: ["pools": "\(config.pools.count)", "listeners": "\(config.listeners.count)"])
+    }
+
+    private func swap(to config: SwitchyardConfig) throws(ReloadError) {
+        guard config.workers == self.config.workers else {
             throw ReloadError("workers cannot change without a restart")
         }
-        guard current.listeners.map(\.restartIdentity) == config.listeners.map(\.restartIdentity) else {
-            metrics.configReloaded(succeeded: false)
-            throw ReloadError("listeners (names, modes, addresses, TLS files) cannot change without a restart")
-        }
         let previous = generation.withLock { $0 }
+        let running = Dictionary(listeners.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        /// A running listener stays (keeps its socket) when the reload keeps its name and address.
+        func staying(_ settings: ListenerSettings) -> ProxyListener? {
+            running[settings.name].flatMap { $0.listen == settings.listen ? $0 : nil }
+        }
+        let previousTLS = Dictionary(
+            previous.config.listeners.compactMap { listener in listener.tls.map { (listener.name, $0) } },
+            uniquingKeysWith: { first, _ in first })
         let next: RuntimeGeneration
+        let tlsSources: [TLSContextSource?]
         do {
+            // A staying listener whose TLS settings did not change keeps its certificate source (and its reloads).
+            tlsSources = try config.listeners.map { listener in
+                guard let tls = listener.tls else { return nil }
+                if let kept = staying(listener), previousTLS[listener.name] == tls, let source = kept.tls { return source }
+                return try Self.tlsSource(tls, listener: listener.name, logger: logger)
+            }
             next = try RuntimeGeneration(
                 config: config, previous: previous, eventLoops: Array(group.makeIterator()), tlsSources: tlsSources,
                 selfEndpoints: selfEndpoints, metrics: metrics, logger: logger)
         } catch {
-            metrics.configReloaded(succeeded: false)
             throw ReloadError("\(error)")
         }
+        let started = hasStarted.load(ordering: .relaxed)
+        var bound: [ProxyListener] = []
+        var nextListeners: [ProxyListener] = []
+        for (index, settings) in config.listeners.enumerated() {
+            if let kept = staying(settings) {
+                nextListeners.append(kept)
+                continue
+            }
+            let added = ProxyListener(
+                settings: settings, proxySettings: next.listenerSettings[index], tls: tlsSources[index], logger: logger)
+            if started {
+                do {
+                    try added.bind(on: group)
+                } catch {
+                    for listener in bound { listener.retire(after: .zero, on: group.next()) }
+                    throw ReloadError("\(error)")
+                }
+                selfEndpoints.add(added.localAddress)
+                bound.append(added)
+            }
+            nextListeners.append(added)
+        }
         generation.withLock { $0 = next }
-        for (listener, settings) in zip(listeners, next.listenerSettings) { listener.use(settings) }
+        listenerSet.withLock { $0 = nextListeners }
+        for (index, settings) in config.listeners.enumerated() where running[settings.name] === nextListeners[index] {
+            nextListeners[index].reconfigure(
+                settings, proxySettings: next.listenerSettings[index], tls: tlsSources[index])
+        }
+        let kept = Set(nextListeners.map(ObjectIdentifier.init))
+        for listener in running.values where !kept.contains(ObjectIdentifier(listener)) {
+            let grace = previous.config.listeners.first { $0.name == listener.name }?.timeouts.shutdown ?? .seconds(30)
+            logger.notice("listener retired by reload", metadata: ["listener": "\(listener.name)", "drain": "\(grace)"])
+            listener.retire(after: grace, on: group.next())
+        }
         previous.stop()
-        if hasStarted.load(ordering: .relaxed) { next.start() }
-        metrics.configReloaded(succeeded: true)
-        logger.notice("configuration reloaded", metadata: ["pools": "\(config.pools.count)"])
+        if started { next.start() }
     }
 
     private static func tlsSource(_ tls: ListenerTLSSettings, listener: String, logger: Logger) throws
@@ -158,7 +214,7 @@ public final class SwitchyardRuntime: Sendable {
     public func start() async throws {
         do {
             for listener in listeners {
-                try await listener.bind(on: group)
+                try listener.bind(on: group)
                 selfEndpoints.add(listener.localAddress)
             }
             generation.withLock { $0.start() }
@@ -197,7 +253,6 @@ public final class SwitchyardRuntime: Sendable {
                 "shutdown grace period over: closing remaining connections",
                 metadata: ["grace": "\(shutdownGracePeriod)"])
         }
-        for watcher in tlsWatchers { watcher.cancel() }
         generation.withLock { $0.stop() }
         try? await group.shutdownGracefully()
         logger.info("stopped")
@@ -302,15 +357,5 @@ public struct ReloadError: Error, CustomStringConvertible {
 
     init(_ description: String) {
         self.description = description
-    }
-}
-
-extension ListenerSettings {
-    /// What a reload cannot change: the listening socket and how it is set up.
-    fileprivate var restartIdentity: [String] {
-        [
-            name, mode.rawValue, listen.description,
-            tls.map { "\($0.cert) \($0.key) \($0.clientCA ?? "") \($0.clientAuth)" } ?? "",
-        ]
     }
 }

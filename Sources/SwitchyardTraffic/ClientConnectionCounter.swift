@@ -8,17 +8,33 @@ import Synchronization
 public final class ClientConnectionCounter: Sendable {
     /// The most connections one client address may have open.
     public let limit: Int
-    private let open = Mutex<[String: Int]>([:])
+    private let table: Table
+
+    /// Open connections by client address, shared by the counters made with `withLimit(_:)`.
+    private final class Table: Sendable {
+        let open = Mutex<[String: Int]>([:])
+    }
 
     /// - Parameter limit: at least 1.
-    public init(limit: Int) {
+    public convenience init(limit: Int) {
+        self.init(limit: limit, table: Table())
+    }
+
+    private init(limit: Int, table: Table) {
         precondition(limit >= 1, "a per-client limit admits at least one connection")
         self.limit = limit
+        self.table = table
+    }
+
+    /// A counter with `limit` over the same open connections as this one (a reload that changes the limit keeps
+    /// counting what is open).
+    public func withLimit(_ limit: Int) -> ClientConnectionCounter {
+        ClientConnectionCounter(limit: limit, table: table)
     }
 
     /// Reserves a connection for `client` if it has fewer than `limit` open; the caller must `release` it later.
     public func tryAcquire(_ client: String) -> Bool {
-        open.withLock { open in
+        table.open.withLock { open in
             let count = open[client, default: 0]
             guard count < limit else { return false }
             open[client] = count + 1
@@ -28,7 +44,7 @@ public final class ClientConnectionCounter: Sendable {
 
     /// Gives back one connection reserved by `tryAcquire`.
     public func release(_ client: String) {
-        open.withLock { open in
+        table.open.withLock { open in
             guard let count = open[client] else { return }
             open[client] = count > 1 ? count - 1 : nil
         }
@@ -36,6 +52,6 @@ public final class ClientConnectionCounter: Sendable {
 
     /// Connections `client` has open now.
     public func openConnections(of client: String) -> Int {
-        open.withLock { $0[client, default: 0] }
+        table.open.withLock { $0[client, default: 0] }
     }
 }

@@ -60,19 +60,85 @@ struct ReloadTests {
         }
     }
 
-    @Test func changingAListenerIsRefusedAndTheOldConfigKeepsServing() async throws {
+    @Test func aListenerThatCannotBindFailsTheWholeReloadAndTheOldConfigKeepsServing() async throws {
         try await withResources { resources in
             let backend = try await HealthBackend(group: resources.group)
             defer { Task { await backend.stop() } }
+            let taken = resources.track(try await TCPServer.echo(group: resources.group))
             let proxy = resources.track(try await ProxyHarness(yaml: yaml([backend])))
             var changed = try ConfigLoader.parse(yaml: yaml([backend]), file: nil)
-            changed.listeners[0].listen = ListenAddress(host: "127.0.0.1", port: 1)
+            var second = changed.listeners[0]
+            second.name = "second"
+            second.listen = ListenAddress(host: "127.0.0.1", port: taken.localAddress!.port!)
+            changed.listeners.append(second)
             changed.pools[0].policy = "random"
             #expect(throws: ReloadError.self) { try proxy.runtime.reload(changed) }
             #expect(proxy.runtime.config.pools[0].policy == "round-robin")
+            #expect(proxy.runtime.config.listeners.count == 1)
             #expect(try Subprocess.statuses(["\(proxy.proxyURL)/page"]) == ["200"])
             #expect(proxy.runtime.metricsText().contains(#"switchyard_config_reloads_total{result="failure"} 1"#))
         }
+    }
+
+    /// A reload adds a listener, moves one to a new port and changes another's settings in place; then removes
+    /// one. A tunnel opened on the old port runs on through all of it, while the old port takes no new client.
+    @Test func listenersAreAddedMovedChangedAndRemovedLiveWhileTheirTunnelsRunOn() async throws {
+        try await withResources { resources in
+            let echo = resources.track(try await TCPServer.echo(group: resources.group))
+            let echoPort = echo.localAddress!.port!
+            let origin = resources.track(try await TestOrigin.start(group: resources.group))
+            let proxy = resources.track(try await ProxyHarness(yaml: ProxyHarness.forwardYAML()))
+            let oldPort = proxy.port
+            let tunnel = try RawClient(port: oldPort)
+            try tunnel.send("CONNECT 127.0.0.1:\(echoPort) HTTP/1.1\r\nHost: 127.0.0.1:\(echoPort)\r\n\r\n")
+            #expect(try tunnel.receive(until: "\r\n\r\n").hasPrefix("HTTP/1.1 200"))
+
+            let (movedPort, addedPort) = (try freeLoopbackPort(), try freeLoopbackPort())
+            var next = proxy.runtime.config
+            next.listeners[0].listen = ListenAddress(host: "127.0.0.1", port: movedPort)
+            var added = next.listeners[0]
+            added.name = "added"
+            added.listen = ListenAddress(host: "127.0.0.1", port: addedPort)
+            added.auth = AuthSettings(users: [ProxyUser(username: "alice", password: "alice-password")])
+            next.listeners.append(added)
+            try proxy.runtime.reload(next)
+
+            let page = "http://127.0.0.1:\(origin.port)/"
+            #expect(try Subprocess.statuses(["-x", "http://127.0.0.1:\(movedPort)", page]) == ["200"], "the moved listener serves")
+            #expect(try Subprocess.statuses(["-x", "http://127.0.0.1:\(addedPort)", page]) == ["407"], "the added one asks")
+            #expect(
+                try Subprocess.statuses(["-x", "http://alice:alice-password@127.0.0.1:\(addedPort)", page]) == ["200"])
+            #expect(try await eventually { !RawClient.canConnect(port: oldPort) }, "the old port takes no new client")
+            try tunnel.send("through-the-move")
+            #expect(try tunnel.receive(until: "through-the-move") == "through-the-move", "the open tunnel runs on")
+
+            // Same name and address: the socket stays and the new settings apply to new connections.
+            next.listeners[1].auth = nil
+            next.listeners.removeFirst()
+            try proxy.runtime.reload(next)
+            #expect(try Subprocess.statuses(["-x", "http://127.0.0.1:\(addedPort)", page]) == ["200"], "auth lifted in place")
+            #expect(try await eventually { !RawClient.canConnect(port: movedPort) }, "the removed listener stops accepting")
+            #expect(proxy.runtime.boundAddress(ofListener: "added")?.port == addedPort)
+            tunnel.shutdownWrite()
+            #expect(try tunnel.receiveAll().isEmpty)
+        }
+    }
+
+    /// A port that was free a moment ago, for a listener the test moves to.
+    private func freeLoopbackPort() throws -> Int {
+        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(probe) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(probe, $0, length) == 0 && getsockname(probe, $0, &length) == 0
+            }
+        }
+        guard bound else { throw RawClient.Failure(description: "no free port: errno \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     @Test func aPerTargetLimitHoldsAcrossAReloadThatChangesTheWeight() async throws {
