@@ -314,7 +314,7 @@ public final class SwitchyardRuntime: Sendable {
     /// The one startup line's fields: the version, every listener with its mode and bound address, the admin
     /// address, the config file and whether it is watched.
     private func startupSummary(watching: Bool) -> Logger.Metadata {
-        let listenerList = listeners.map { "\($0.name)=\($0.mode.rawValue)@\($0.localAddress?.description ?? "?")" }
+        let listenerList = listeners.map { "\($0.name)=\($0.mode.rawValue)@\($0.localAddress?.endpoint ?? "?")" }
         return [
             "version": "\(SwitchyardVersion.current)",
             "listeners": "\(listenerList.joined(separator: " "))",

@@ -6,13 +6,14 @@ import Testing
     @Test(arguments: [
         ("500ms", Duration.milliseconds(500)), ("30s", .seconds(30)), ("5m", .seconds(300)), ("1h", .seconds(3600)),
         ("1m30s", .seconds(90)), ("1h2m3s", .seconds(3723)), ("250us", .microseconds(250)), ("7ns", .nanoseconds(7)),
-        ("0s", .zero),
+        ("0s", .zero), ("1.5s", .milliseconds(1500)), ("0.25h", .seconds(900)), ("2.5ms", .microseconds(2500)),
+        ("1m0.5s", .milliseconds(60_500)), ("0.000000001s", .nanoseconds(1)),
     ])
     func parsesUnits(text: String, expected: Duration) {
         #expect(DurationText.parse(text) == expected)
     }
 
-    @Test(arguments: ["", "30", "s", "30x", "1.5s", "-5s", "5 s", "m5", "30S", "99999999999999999999h"])
+    @Test(arguments: ["", "30", "s", "30x", "1.5", ".5s", "1.s", "1.0000000001s", "-5s", "5 s", "m5", "30S", "99999999999999999999h"])
     func rejectsMalformedText(text: String) {
         #expect(DurationText.parse(text) == nil)
     }

@@ -11,6 +11,20 @@ struct HealthCheckTests {
         HealthBackend.reverseYAML(backends, poolExtra: "    health_check: \(check)\n" + extra)
     }
 
+    @Test func aRefusedCheckNamesTheAddressNotALibraryError() async throws {
+        try await withResources { resources in
+            let backend = try await HealthBackend(group: resources.group)
+            let port = backend.port
+            await backend.stop()
+            let tcpCheck = "{ type: tcp, interval: 100ms, timeout: 1s, failure_threshold: 1, success_threshold: 1 }"
+            let proxy = resources.track(try await ProxyHarness(yaml: reverseYAML([backend], check: tcpCheck)))
+            let target = try #require(proxy.runtime.target(backend.url, inPool: "backends"))
+            #expect(try await eventually { !target.state.isHealthy })
+            let cause = proxy.runtime.condition(of: target, inPool: "backends").healthCause
+            #expect(cause.hasSuffix("connection refused by 127.0.0.1:\(port)"), "\(cause)")
+        }
+    }
+
     @Test func aFailingBackendLeavesAfterExactlyTheThresholdAndReturnsAfterTheSuccessThreshold() async throws {
         try await withResources { resources in
             let flaky = try await HealthBackend(group: resources.group)

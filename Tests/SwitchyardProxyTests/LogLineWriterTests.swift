@@ -1,5 +1,6 @@
 import Foundation
-import SwitchyardRuntime
+import Logging
+@testable import SwitchyardRuntime
 import Testing
 
 /// The log writer against a pipe the test reads (or does not read) in place of standard output.
@@ -107,5 +108,17 @@ struct LogLineWriterTests {
         #expect(lines == numbers.map { Self.numbered($0) }, "every line arrives whole")
         #expect(zip(numbers, numbers.dropFirst()).allSatisfy { $0 < $1 }, "in the order enqueued")
         #expect(writer.droppedLines == total - accepted)
+    }
+}
+
+/// JSON log lines carry numbers as JSON numbers, so log shippers can sum and compare them without parsing strings.
+@Suite struct JSONLogValueTests {
+    @Test func numbersAndBooleansAreBareAndTextIsQuoted() {
+        #expect(LineLogHandler.json(.stringConvertible(UInt(200))) == "200")
+        #expect(LineLogHandler.json(.stringConvertible(-7)) == "-7")
+        #expect(LineLogHandler.json(.stringConvertible(1.5)) == "1.5")
+        #expect(LineLogHandler.json(.stringConvertible(true)) == "true")
+        #expect(LineLogHandler.json(.stringConvertible(Double.nan)) == "\"nan\"")
+        #expect(LineLogHandler.json(.string("200")) == "\"200\"", "text stays text even when it looks like a number")
     }
 }

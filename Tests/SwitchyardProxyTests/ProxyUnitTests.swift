@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import NIOHTTP1
 import Testing
 
@@ -83,5 +84,19 @@ struct ProxyAuthenticatorTests {
         #expect(!ProxyAuthenticator.constantTimeEquals([1, 2, 3], [1, 2, 4]))
         #expect(!ProxyAuthenticator.constantTimeEquals([1, 2, 3], [1, 2]))
         #expect(!ProxyAuthenticator.constantTimeEquals([], [0]))
+    }
+}
+
+/// Addresses, numbers and causes as operators read them in logs, `/stats` and the dashboard.
+@Suite struct OperatorTextTests {
+    @Test func addressesReadAsWritten() throws {
+        #expect(try SocketAddress(ipAddress: "127.0.0.1", port: 3128).endpoint == "127.0.0.1:3128")
+        #expect(try SocketAddress(ipAddress: "::1", port: 8443).endpoint == "[::1]:8443")
+    }
+
+    @Test func aRefusedHealthCheckGivesAShortCause() throws {
+        let route = try UpstreamRoute(PoolTargetAddress(id: "127.0.0.2", sourceIP: "127.0.0.2"))
+        let refused = IOError(errnoCode: ECONNREFUSED, reason: "connect")
+        #expect(UpstreamFailure(refused, host: "127.0.0.1", port: 9, route: route).description == "connection refused by 127.0.0.1:9")
     }
 }

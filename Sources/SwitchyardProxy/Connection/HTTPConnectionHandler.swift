@@ -368,7 +368,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             settings.logger.warning(
                 "request head not received in time",
                 metadata: [
-                    "client": "\(context.channel.remoteAddress?.description ?? "?")", "status": "408",
+                    "client": "\(context.channel.remoteAddress?.endpoint ?? "?")", "status": "408",
                     "reason": "\(message)",
                 ])
             writeError(.requestTimeout, message, version: .http1_1)

@@ -103,7 +103,9 @@ final class TargetProber: Sendable {
         case .tcp:
             return UpstreamConnector.connect(
                 host: host, port: port, route: route, timeout: timeout, tls: nil, on: eventLoop
-            ) { $0.eventLoop.makeSucceededVoidFuture() }.map { channel in
+            ) { $0.eventLoop.makeSucceededVoidFuture() }.flatMapErrorThrowing { [route] error in
+                throw UpstreamFailure(error, host: host, port: port, route: route)
+            }.map { channel in
                 channel.close(promise: nil)
                 return (true, "connected to \(host):\(port)")
             }
@@ -136,7 +138,7 @@ final class TargetProber: Sendable {
                     channel.write(HTTPClientRequestPart.head(head), promise: nil)
                     channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
                 case .failure(let error):
-                    response.fail(error)
+                    response.fail(UpstreamFailure(error, host: host, port: port, route: self.route))
                 }
             }
             return response.futureResult.map { status, body in

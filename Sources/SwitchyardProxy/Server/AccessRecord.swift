@@ -25,7 +25,7 @@ struct AccessRecord {
         guard logger.logLevel <= level else { return }
         var metadata: Logger.Metadata = [
             "listener": .string(listener),
-            "client": .string(client?.description ?? "?"),
+            "client": .string(client?.endpoint ?? "?"),
             "method": .string(method),
             "host": .string(host),
             "status": .stringConvertible(status),

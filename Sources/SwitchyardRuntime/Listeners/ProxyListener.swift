@@ -107,7 +107,7 @@ final class ProxyListener: Sendable {
                 "listening",
                 metadata: [
                     "listener": "\(name)", "mode": "\(mode.rawValue)",
-                    "address": "\(channel.localAddress?.description ?? "?")",
+                    "address": "\(channel.localAddress?.endpoint ?? "?")",
                 ]
             )
         } catch {

@@ -74,7 +74,7 @@ public struct LineLogHandler: LogHandler {
             line =
                 "{\"time\":\(DoubleQuoted.string(time)),\"level\":\(DoubleQuoted.string(event.level.rawValue)),\"msg\":\(DoubleQuoted.string(event.message.description))"
             for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
-                line += ",\(DoubleQuoted.string(key)):\(DoubleQuoted.string(value.description))"
+                line += ",\(DoubleQuoted.string(key)):\(Self.json(value))"
             }
             line += "}\n"
         case .text:
@@ -85,6 +85,17 @@ public struct LineLogHandler: LogHandler {
             line += "\n"
         }
         writer.enqueue(line)
+    }
+
+    /// A metadata value in JSON: numbers and booleans (given as `.stringConvertible`) bare, everything else as a
+    /// string.
+    static func json(_ value: Logger.MetadataValue) -> String {
+        switch value {
+        case .stringConvertible(let number as any BinaryInteger): "\(number)"
+        case .stringConvertible(let number as Double) where number.isFinite: "\(number)"
+        case .stringConvertible(let flag as Bool): "\(flag)"
+        default: DoubleQuoted.string(value.description)
+        }
     }
 
     private static func timestamp() -> String {

@@ -101,7 +101,7 @@ extension SwitchyardRuntime {
             writer.beginObject()
             writer.field("name", listener.name)
             writer.field("mode", listener.mode.rawValue)
-            writer.field("address", listener.localAddress?.description ?? "")
+            writer.field("address", listener.localAddress?.endpoint ?? "")
             writer.field("active_connections", listener.connections.active)
             writer.endObject()
         }
