@@ -71,9 +71,14 @@ public final class AdminServer: Service, Sendable {
     }
 
     /// Binds and serves until graceful shutdown (inside a `ServiceGroup`) or until the task is cancelled.
+    /// - Throws: `AdminBindError` naming the address when it cannot be bound.
     public func run() async throws {
         defer { portInUse.store(-1, ordering: .releasing) }
-        try await makeApplication().run()
+        do {
+            try await makeApplication().run()
+        } catch where boundPort == nil {
+            throw AdminBindError(address: "\(configuration.host):\(configuration.port)", underlying: error)
+        }
     }
 
     func recordAuthFailure() {
@@ -107,4 +112,11 @@ struct AdminRequestContext: RequestContext, RemoteAddressRequestContext {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress
     }
+}
+
+/// The admin endpoint could not bind its address.
+public struct AdminBindError: Error, CustomStringConvertible {
+    public var address: String
+    public var underlying: any Error
+    public var description: String { "admin endpoint: cannot listen on \(address): \(underlying)" }
 }

@@ -176,6 +176,16 @@ struct ProcessTests {
         #expect(try await proxy.waitForExit() == 0)
     }
 
+    @Test func anAdminPortInUseFailsStartupNamingTheAddress() async throws {
+        try await withResources { resources in
+            let taken = resources.track(try await TCPServer.echo(group: resources.group))
+            let port = taken.localAddress!.port!
+            let result = try Subprocess.run(SwitchyardProcess.binaryPath, ["--port", "0", "--metrics-port", "\(port)"])
+            #expect(result.status == 1)
+            #expect(result.stdout.contains("admin endpoint: cannot listen on 127.0.0.1:\(port)"), "\(result.stdout)")
+        }
+    }
+
     @Test func unreadableTLSFilesFailStartupWithoutBinding() throws {
         let path = try temporaryFile(
             """
