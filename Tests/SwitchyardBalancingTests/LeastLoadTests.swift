@@ -21,6 +21,14 @@ import Testing
         #expect(abs(targets[0].connections.active - 30) <= 1)
     }
 
+    /// One request at a time leaves every target idle at each pick: the weights still split the traffic, and the
+    /// weight-1 target is used (with `(active + 1) / weight` it never was: 0 of 250 picks).
+    @Test func leastConnectionsSplitsIdleTrafficByWeight() {
+        let targets = makeTargets(2, weights: [3, 1])
+        let counts = tally(picks(20_000, LeastConnectionsPolicy(seed: 3), targets), targets: 2)
+        #expect(chiSquare(counts, expectedShares: [0.75, 0.25]) < 10.8, "\(counts)")
+    }
+
     @Test func leastConnectionsBreaksTiesUniformly() {
         let targets = makeTargets(5)
         load(targets[0], with: 1)

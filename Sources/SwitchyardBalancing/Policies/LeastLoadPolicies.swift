@@ -1,7 +1,9 @@
 import SwitchyardTraffic
 
 /// Picks the selectable target with the fewest active connections for its weight (`least-connections`): the lowest
-/// (active + 1) / weight, with weights ramped by slow start. Ties are broken uniformly at random.
+/// active / weight, with weights ramped by slow start, as nginx's `least_conn` does. Ties are broken at random in
+/// proportion to weight, so at low concurrency (every target idle) traffic still splits by weight and a weight-1
+/// target is used (and a dead one noticed) rather than never picked.
 ///
 /// Thread-safety: lock-free; one O(n) pass reads each target's atomic connection count. Concurrent picks may both
 /// see the same least-loaded target; admission still never exceeds its limit.
@@ -27,14 +29,15 @@ public final class LeastConnectionsPolicy: BalancingPolicy {
         var best: (index: Int, load: Load)?
         var ties = TieBreaker()
         for index in 0..<candidates.count where candidates.isSelectable(index) {
-            let load = candidates.load(index, slowStart: slowStart, at: now)
+            let load = Load(
+                connections: candidates.activeConnections(index), weight: candidates.weight(index, slowStart: slowStart, at: now))
             if let current = best, !load.isLighter(than: current.load) {
-                if !current.load.isLighter(than: load), ties.replacesOnTie(drawingFrom: random) {
+                if !current.load.isLighter(than: load), ties.replacesOnTie(weight: load.weight, drawingFrom: random) {
                     best = (index, load)
                 }
             } else {
                 best = (index, load)
-                ties.restart()
+                ties.restart(weight: load.weight)
             }
         }
         guard let best else { return nil }

@@ -74,20 +74,22 @@ extension UInt64 {
 ///
 /// Thread-safety: a value local to one pick.
 struct TieBreaker {
-    private var equals = 1
+    /// The weight of the candidates as good as the best so far, the best included.
+    private var tiedWeight = 1
     private var generator: SplitMix64?
 
-    /// Starts over: the candidate just met is the only best so far.
-    mutating func restart() {
-        equals = 1
+    /// Starts over: the candidate just met, of `weight`, is the only best so far.
+    mutating func restart(weight: Int = 1) {
+        tiedWeight = max(weight, 1)
     }
 
-    /// Counts one more candidate as good as the best so far; true when it should replace the best, which leaves
-    /// each of the equal candidates chosen with the same probability.
-    mutating func replacesOnTie(drawingFrom random: borrowing RandomSource) -> Bool {
-        equals += 1
+    /// Counts one more candidate, of `weight`, as good as the best so far; true when it should replace the best,
+    /// which leaves each of the equal candidates chosen in proportion to its weight (weighted reservoir sampling).
+    mutating func replacesOnTie(weight: Int = 1, drawingFrom random: borrowing RandomSource) -> Bool {
+        let weight = max(weight, 1)
+        tiedWeight += weight
         var generator = self.generator ?? random.local()
         defer { self.generator = generator }
-        return generator.next(below: equals) == 0
+        return generator.next(below: tiedWeight) < weight
     }
 }
