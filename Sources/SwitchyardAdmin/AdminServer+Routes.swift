@@ -128,14 +128,17 @@ extension AdminServer {
         ]
     }
 
-    /// The router over `routes()`, each handler wrapped in the key check and the change log.
+    /// The router over `routes()`, each handler wrapped in the key check and the change log; requests no route
+    /// takes get 405 or 404 from `UnroutedRequestResponder`.
     func makeRouter() -> Router<AdminRequestContext> {
         let router = Router(context: AdminRequestContext.self)
-        for route in routes() {
+        let routes = routes()
+        for route in routes {
             router.on(RouterPath(route.path), method: route.method) { [self] request, context in
                 try await respond(to: request, context: context, route: route)
             }
         }
+        router.add(middleware: UnroutedRequestResponder<AdminRequestContext>(routes: routes))
         return router
     }
 

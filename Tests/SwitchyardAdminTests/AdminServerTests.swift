@@ -38,6 +38,32 @@ struct AdminServerTests {
         }
     }
 
+    @Test("a method a path does not take is 405 with Allow; an unknown path is 404; both JSON, no key needed")
+    func unroutedRequests() async throws {
+        try await withAdmin(FakeAdminSource(keys: configuredKeys)) { client in
+            let cases: [(String, HTTPRequest.Method, String)] = [
+                ("/health", .delete, "GET"),
+                ("/api/v1/config", .post, "GET, PUT"),
+                ("/api/v1/pools/web/targets/http%3A%2F%2F127.0.0.1%3A8081", .put, "GET, PATCH, DELETE"),
+                ("/api/v1/pools/web/targets", .head, "GET, POST"),
+            ]
+            for (uri, method, allow) in cases {
+                try await client.execute(uri: uri, method: method) { response in
+                    #expect(response.status == .methodNotAllowed, "\(method) \(uri)")
+                    #expect(response.headers[.allow] == allow)
+                    #expect(response.headers[.contentType] == "application/json")
+                }
+            }
+            for uri in ["/nope", "/api/v1/pools/web/targets/x/y", "/api/v2/config"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .notFound, "\(uri)")
+                    #expect(response.headers[.contentType] == "application/json")
+                    #expect(String(buffer: response.body).hasPrefix(#"{"error":"no such path"#))
+                }
+            }
+        }
+    }
+
     @Test("every route is in the OpenAPI document with its key requirement, and nothing more")
     func routesMatchOpenAPI() throws {
         let document = String(decoding: PackageResources.openapi_yaml, as: UTF8.self)
