@@ -264,6 +264,9 @@ struct AdminHTTPError: Error {
             case .poolNotFound(let name): throw AdminHTTPError(.notFound, "no pool \(name)")
             case .targetNotFound(let id): throw AdminHTTPError(.notFound, "pool \(pool) has no target \(id)")
             case .targetExists(let id): throw AdminHTTPError(.conflict, "pool \(pool) already has target \(id)")
+            case .lastTarget(let id):
+                throw AdminHTTPError(
+                    .conflict, "\(id) is the only target of pool \(pool): add another before removing it")
             case .invalid(let problems): throw AdminHTTPError(problems: problems)
             }
         }

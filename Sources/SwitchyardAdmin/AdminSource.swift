@@ -24,7 +24,8 @@ public protocol AdminSource: Sendable {
     func addTarget(_ target: TargetSpec, toPool pool: String) async throws(AdminError) -> TargetInfo
     /// Applies the non-nil fields of `patch` (not persisted). Throws `poolNotFound`, `targetNotFound` or `invalid`.
     func updateTarget(_ id: String, inPool pool: String, with patch: TargetPatch) async throws(AdminError) -> TargetInfo
-    /// Removes a target; its in-flight work finishes (not persisted). Throws `poolNotFound` or `targetNotFound`.
+    /// Removes a target; its in-flight work finishes (not persisted). Throws `poolNotFound`, `targetNotFound`, or
+    /// `lastTarget` for a pool's only target.
     func removeTarget(_ id: String, fromPool pool: String) async throws(AdminError)
     /// Sets the log level (`trace` ... `critical`); false for an unknown name.
     func setLogLevel(_ level: String) -> Bool
@@ -77,6 +78,8 @@ public enum AdminError: Error, Sendable, Equatable {
     case poolNotFound(String)
     case targetNotFound(String)
     case targetExists(String)
+    /// The target is the only one in its pool, which needs at least one (409).
+    case lastTarget(String)
     /// The request is well-formed but not acceptable (422).
     case invalid([ConfigProblem])
 }

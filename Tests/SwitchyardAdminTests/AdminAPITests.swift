@@ -130,6 +130,10 @@ struct AdminAPITests {
             try await client.execute(uri: "/api/v1/pools/egress/targets/2001%3Adb8%3A%3A10", method: .delete) {
                 #expect($0.status == .noContent)
             }
+            try await client.execute(uri: "/api/v1/pools/egress/targets/127.0.0.2", method: .delete) {
+                #expect($0.status == .conflict)
+                #expect(String(buffer: $0.body).contains("only target of pool egress"))
+            }
             try await client.execute(uri: "/api/v1/pools/web/targets/http%3A%2F%2F127.0.0.1%3A9999", method: .get) {
                 #expect($0.status == .notFound)
                 #expect(String(buffer: $0.body) == #"{"error":"pool web has no target http://127.0.0.1:9999"}"#)

@@ -95,6 +95,7 @@ final class FakeAdminSource: AdminSource {
             guard let index = state.pools[poolIndex].targets.firstIndex(where: { $0.id == id }) else {
                 throw .targetNotFound(id)
             }
+            guard state.pools[poolIndex].targets.count > 1 else { throw .lastTarget(id) }
             state.removed.append((pool, id))
             state.pools[poolIndex].targets.remove(at: index)
         }

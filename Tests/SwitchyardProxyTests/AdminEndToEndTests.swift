@@ -99,6 +99,19 @@ struct AdminEndToEndTests {
         }
     }
 
+    /// A pool keeps at least one target: removing the last one is a conflict (409), not a validation failure of a
+    /// body the request never had.
+    @Test func theLastTargetOfAPoolCannotBeRemoved() async throws {
+        try await withAdmin { proxy, admin, _, _ in
+            let targets = "\(admin)/api/v1/pools/out/targets"
+            #expect(try await call("DELETE", "\(targets)/127.0.0.2", key: Self.apiKey).0 == 204)
+            let refused = try await call("DELETE", "\(targets)/127.0.0.3", key: Self.apiKey)
+            #expect(refused.0 == 409, "\(refused)")
+            #expect(refused.1.contains("only target of pool out"))
+            #expect(proxy.runtime.target("127.0.0.3", inPool: "out") != nil)
+        }
+    }
+
     @Test func readEndpointsAndKeys() async throws {
         try await withAdmin { proxy, admin, origin, _ in
             let health = try await call("GET", "\(admin)/health")

@@ -84,6 +84,7 @@ extension SwitchyardRuntime: AdminSource {
     public func removeTarget(_ id: String, fromPool pool: String) async throws(AdminError) {
         try change(pool: pool) { settings throws(AdminError) in
             guard let index = settings.targets.firstIndex(where: { $0.id == id }) else { throw .targetNotFound(id) }
+            guard settings.targets.count > 1 else { throw .lastTarget(id) }
             settings.targets.remove(at: index)
         }
     }
