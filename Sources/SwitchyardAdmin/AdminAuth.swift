@@ -15,39 +15,55 @@ enum AuthDecision: Equatable, Sendable {
     case allowed
     /// No key was sent (401).
     case missingKey
-    /// A key was sent that matches no configured key (401).
+    /// A key was sent that matches no configured key, or credentials that are no key (401).
     case unknownKey
     /// An API key was sent where an admin key is needed (403).
     case needsAdminKey
 }
 
+/// What a request presents as its key.
+enum PresentedKey: Equatable, Sendable {
+    /// Neither `Authorization` nor `X-API-Key`.
+    case none
+    case key(String)
+    /// Credentials that cannot stand for one key: an `Authorization` header that is not `Bearer <key>`, an empty
+    /// `X-API-Key`, or both headers with different keys. Refused (401) whatever else the request carries, so a wrong
+    /// credential is never passed over in favour of a right one next to it.
+    case unusable
+}
+
 /// The admin key check: reads the key from the request and compares it with every configured key in constant time.
 enum AdminAuth {
-    /// The key a request presents: `Authorization: Bearer K` (scheme case-insensitive), else `X-API-Key: K`.
-    static func presentedKey(in headers: HTTPFields) -> String? {
+    /// The key a request presents: `Authorization: Bearer K` (scheme case-insensitive) and/or `X-API-Key: K`; when
+    /// both are sent they must carry the same key.
+    static func presentedKey(in headers: HTTPFields) -> PresentedKey {
+        var bearer: String?
         if let authorization = headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-            if parts.count == 2, parts[0].lowercased() == "bearer" {
-                let key = parts[1].trimmingSpaces()
-                if !key.isEmpty { return key }
-            }
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return .unusable }
+            bearer = parts[1].trimmingSpaces()
         }
-        if let header = headers[apiKeyHeader] {
-            let key = header[...].trimmingSpaces()
-            if !key.isEmpty { return key }
+        let header = headers[apiKeyHeader].map { $0[...].trimmingSpaces() }
+        switch (bearer, header) {
+        case (nil, nil): return .none
+        case (let key?, nil), (nil, let key?): return key.isEmpty ? .unusable : .key(key)
+        case (let first?, let second?): return first == second && !first.isEmpty ? .key(first) : .unusable
         }
-        return nil
     }
 
     static let apiKeyHeader = HTTPField.Name("X-API-Key")!
 
     /// Decides whether `presented` may use a route needing `access`, given the keys in force. With no key configured
-    /// every route is open. The presented key is compared with every configured key, without stopping at a match,
+    /// every route is open; unusable credentials count as an unknown key. The presented key is compared with every configured key, without stopping at a match,
     /// so the time taken does not tell which key (or which kind) matched.
-    static func decide(presented: String?, keys: AdminKeys, access: AdminAccess) -> AuthDecision {
+    static func decide(presented: PresentedKey, keys: AdminKeys, access: AdminAccess) -> AuthDecision {
         if access == .open || keys.isEmpty { return .allowed }
-        guard let presented else { return .missingKey }
-        let bytes = Array(presented.utf8)
+        let bytes: [UInt8]
+        switch presented {
+        case .none: return .missingKey
+        case .unusable: return .unknownKey
+        case .key(let key): bytes = Array(key.utf8)
+        }
         var isAdmin: UInt8 = 0
         var isAPI: UInt8 = 0
         for key in keys.adminKeys { isAdmin |= constantTimeEqual(bytes, Array(key.utf8)) }

@@ -135,6 +135,28 @@ struct AdminAuthTests {
         }
     }
 
+    @Test("a wrong credential next to a right key is refused, not passed over")
+    func wrongCredentialBesideARightKey() async throws {
+        let source = FakeAdminSource(keys: configuredKeys)
+        try await makeServer(source).makeApplication().test(.router) { client in
+            let mixed: [HTTPFields] = [
+                [.authorization: "Basic YTpi", AdminAuth.apiKeyHeader: "admin-key-1"],
+                [.authorization: "Bearer not-a-key", AdminAuth.apiKeyHeader: "admin-key-1"],
+                [.authorization: "Bearer admin-key-1", AdminAuth.apiKeyHeader: "not-a-key"],
+                [.authorization: "Bearer api-key-1", AdminAuth.apiKeyHeader: "admin-key-1"],
+            ]
+            for headers in mixed {
+                try await client.execute(uri: "/api/v1/security/keys", method: .get, headers: headers) {
+                    #expect($0.status == .unauthorized, "\(headers)")
+                }
+            }
+            let same: HTTPFields = [.authorization: "Bearer admin-key-1", AdminAuth.apiKeyHeader: "admin-key-1"]
+            try await client.execute(uri: "/api/v1/security/keys", method: .get, headers: same) {
+                #expect($0.status == .ok)
+            }
+        }
+    }
+
     @Test("refusals and changes are logged, never with the key")
     func logging() async throws {
         let logs = InMemoryLogHandler()
@@ -166,13 +188,18 @@ struct AdminAuthTests {
 @Suite("Key parsing and comparison")
 struct KeyCheckTests {
     @Test func presentedKey() {
-        #expect(AdminAuth.presentedKey(in: [.authorization: "Bearer abc"]) == "abc")
-        #expect(AdminAuth.presentedKey(in: [.authorization: "bEaReR   abc  "]) == "abc")
-        #expect(AdminAuth.presentedKey(in: [AdminAuth.apiKeyHeader: " abc "]) == "abc")
-        #expect(AdminAuth.presentedKey(in: [.authorization: "Basic YTpi"]) == nil)
-        #expect(AdminAuth.presentedKey(in: [.authorization: "Basic YTpi", AdminAuth.apiKeyHeader: "k"]) == "k")
-        #expect(AdminAuth.presentedKey(in: [.authorization: "Bearer "]) == nil)
-        #expect(AdminAuth.presentedKey(in: [:]) == nil)
+        let apiKey = AdminAuth.apiKeyHeader
+        #expect(AdminAuth.presentedKey(in: [.authorization: "Bearer abc"]) == .key("abc"))
+        #expect(AdminAuth.presentedKey(in: [.authorization: "bEaReR   abc  "]) == .key("abc"))
+        #expect(AdminAuth.presentedKey(in: [apiKey: " abc "]) == .key("abc"))
+        #expect(AdminAuth.presentedKey(in: [.authorization: "Bearer abc", apiKey: "abc"]) == .key("abc"))
+        #expect(AdminAuth.presentedKey(in: [:]) == PresentedKey.none)
+        // Credentials that are no key are refused even next to a good one, never passed over.
+        #expect(AdminAuth.presentedKey(in: [.authorization: "Basic YTpi"]) == .unusable)
+        #expect(AdminAuth.presentedKey(in: [.authorization: "Basic YTpi", apiKey: "k"]) == .unusable)
+        #expect(AdminAuth.presentedKey(in: [.authorization: "Bearer abc", apiKey: "other"]) == .unusable)
+        #expect(AdminAuth.presentedKey(in: [.authorization: "Bearer "]) == .unusable)
+        #expect(AdminAuth.presentedKey(in: [apiKey: "  "]) == .unusable)
     }
 
     @Test func constantTimeEqual() {
@@ -191,13 +218,14 @@ struct KeyCheckTests {
 
     @Test func decisions() {
         let keys = AdminKeys(apiKeys: ["r"], adminKeys: ["w"])
-        #expect(AdminAuth.decide(presented: nil, keys: keys, access: .apiKey) == .missingKey)
-        #expect(AdminAuth.decide(presented: "x", keys: keys, access: .apiKey) == .unknownKey)
-        #expect(AdminAuth.decide(presented: "r", keys: keys, access: .apiKey) == .allowed)
-        #expect(AdminAuth.decide(presented: "w", keys: keys, access: .apiKey) == .allowed)
-        #expect(AdminAuth.decide(presented: "r", keys: keys, access: .adminKey) == .needsAdminKey)
-        #expect(AdminAuth.decide(presented: "w", keys: keys, access: .adminKey) == .allowed)
-        #expect(AdminAuth.decide(presented: nil, keys: AdminKeys(), access: .adminKey) == .allowed)
-        #expect(AdminAuth.decide(presented: nil, keys: keys, access: .open) == .allowed)
+        #expect(AdminAuth.decide(presented: .none, keys: keys, access: .apiKey) == .missingKey)
+        #expect(AdminAuth.decide(presented: .unusable, keys: keys, access: .apiKey) == .unknownKey)
+        #expect(AdminAuth.decide(presented: .key("x"), keys: keys, access: .apiKey) == .unknownKey)
+        #expect(AdminAuth.decide(presented: .key("r"), keys: keys, access: .apiKey) == .allowed)
+        #expect(AdminAuth.decide(presented: .key("w"), keys: keys, access: .apiKey) == .allowed)
+        #expect(AdminAuth.decide(presented: .key("r"), keys: keys, access: .adminKey) == .needsAdminKey)
+        #expect(AdminAuth.decide(presented: .key("w"), keys: keys, access: .adminKey) == .allowed)
+        #expect(AdminAuth.decide(presented: .none, keys: AdminKeys(), access: .adminKey) == .allowed)
+        #expect(AdminAuth.decide(presented: .none, keys: keys, access: .open) == .allowed)
     }
 }
