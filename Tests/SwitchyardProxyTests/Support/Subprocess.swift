@@ -93,9 +93,21 @@ enum Subprocess {
     /// `curl(_:)` on a thread of its own: for requests to servers that run on Swift's cooperative thread pool (the
     /// admin server), which a blocking call from a test task could otherwise starve on a 2-core machine.
     static func curlOffPool(_ arguments: [String]) async throws -> Output {
+        try await offPool { try curl(arguments) }
+    }
+
+    /// `run(_:_:environment:)` on a thread of its own, for programs that run long (schemathesis): waiting for them
+    /// must not hold one of the few threads of Swift's cooperative pool.
+    static func runOffPool(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil
+    ) async throws -> Output {
+        try await offPool { try run(executable, arguments, environment: environment) }
+    }
+
+    private static func offPool(_ body: @escaping @Sendable () throws -> Output) async throws -> Output {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result { try curl(arguments) })
+                continuation.resume(with: Result { try body() })
             }
         }
     }

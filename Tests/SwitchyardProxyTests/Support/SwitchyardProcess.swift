@@ -63,6 +63,8 @@ final class SwitchyardProcess: Sendable {
 
     var pid: Int32 { process.processIdentifier }
 
+    var isRunning: Bool { process.isRunning }
+
     /// Waits for a log line containing `text`.
     func waitForLine(containing text: String, timeout: Duration = .seconds(30)) async throws -> String {
         let deadline = ContinuousClock.now + timeout
