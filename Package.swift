@@ -77,11 +77,13 @@ let package = Package(
             ],
             resources: [.embedInCode("Resources/dashboard.html"), .embedInCode("Resources/openapi.yaml")]
         ),
+        // glibc's malloc_trim and mallinfo2 for SwitchyardRuntime's MemoryTrimmer.
+        .target(name: "CSwitchyardMalloc"),
         .target(
             name: "SwitchyardRuntime",
             dependencies: [
                 "SwitchyardConfig", "SwitchyardProxy", "SwitchyardBalancing", "SwitchyardTraffic", "SwitchyardStats",
-                "SwitchyardAdmin",
+                "SwitchyardAdmin", "CSwitchyardMalloc",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

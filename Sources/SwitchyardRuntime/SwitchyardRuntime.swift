@@ -33,6 +33,8 @@ public final class SwitchyardRuntime: Sendable {
     /// The config file the runtime was started from, where API changes are written back with `admin.persist`.
     let configFile: String?
     private let shutdownGracePeriod: Duration
+    /// Returns memory freed after bursts to the system.
+    private let memoryTrimmer: MemoryTrimmer
     /// The admin server made by `makeAdminServer`, whose key failures the metrics report.
     let adminServer = Mutex<AdminServer?>(nil)
     /// Set once the listeners are bound: a reloaded generation starts its health checks at once.
@@ -74,6 +76,7 @@ public final class SwitchyardRuntime: Sendable {
                         logger: logger)
                 })
             self.generation = Mutex(generation)
+            self.memoryTrimmer = MemoryTrimmer(on: eventLoops[0], logger: logger)
         } catch {
             group.shutdownGracefully { _ in }
             throw error
@@ -253,6 +256,7 @@ public final class SwitchyardRuntime: Sendable {
                 "shutdown grace period over: closing remaining connections",
                 metadata: ["grace": "\(shutdownGracePeriod)"])
         }
+        memoryTrimmer.cancel()
         generation.withLock { $0.stop() }
         try? await group.shutdownGracefully()
         logger.info("stopped")
