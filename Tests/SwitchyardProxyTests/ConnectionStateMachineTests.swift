@@ -8,32 +8,7 @@ struct ConnectionStateMachineTests {
     typealias Machine = ConnectionStateMachine
     typealias Action = ConnectionStateMachine.Action
 
-    /// Everything that can happen to a connection, as the handler reports it.
-    enum Event: CaseIterable {
-        case head, body, end, inputEnded, parseError, headTimedOut, bodyTimedOut, channelClosed, quiesce, dispatched
-        case responseHead, responseEnd, requestFailed, tunnelEstablished
-
-        func apply(to machine: inout Machine, keepAlive: Bool = true) -> Action {
-            switch self {
-            case .head: return machine.requestHead(keepAlive: keepAlive)
-            case .body: return machine.requestBody()
-            case .end: return machine.requestEnd()
-            case .inputEnded: return machine.inputEnded()
-            case .parseError: return machine.parseError()
-            case .headTimedOut: return machine.headTimedOut(bytesReceived: true)
-            case .bodyTimedOut: return machine.requestBodyTimedOut()
-            case .channelClosed: return machine.channelClosed()
-            case .quiesce: return machine.quiesce()
-            case .dispatched:
-                machine.dispatched()
-                return .none
-            case .responseHead: return machine.responseHead(upstreamKeepAlive: keepAlive)
-            case .responseEnd: return machine.responseEnd()
-            case .requestFailed: return machine.requestFailed()
-            case .tunnelEstablished: return machine.tunnelEstablished()
-            }
-        }
-    }
+    typealias Event = ConnectionEvent
 
     /// The states a connection passes through, each reached by the events that lead there.
     static let states: [(name: String, path: [Event])] = [
@@ -196,47 +171,13 @@ struct ConnectionStateMachineTests {
         var random = SplitMix64(seed: 12)
         let events = Event.allCases.filter { $0 != .channelClosed }
         for _ in 0..<20_000 {
-            var machine = Machine()
-            var requestOpen = false
-            var closeRequested = false
-            var trace: [String] = []
-            func check(_ action: Action, after event: Event) {
-                trace.append("\(event)→\(action)")
-                switch action {
-                case .startRequest:
-                    #expect(!requestOpen, "a request started over another: \(trace)")
-                    requestOpen = true
-                case .finishRequest, .answerError, .abortRequest:
-                    #expect(requestOpen, "a request ended twice or was never started: \(trace)")
-                    requestOpen = false
-                case .spliceTunnel:
-                    #expect(requestOpen, "\(trace)")
-                    requestOpen = false  // the relay finishes it
-                default: break
-                }
-                let closes: Bool =
-                    switch action {
-                    case .close, .abortRequest, .answerError, .answerMalformed, .answerHeadTimeout: true
-                    case .finishRequest(let then): then == .close
-                    default: false
-                    }
-                if closes, event != .channelClosed {
-                    #expect(!closeRequested, "closed twice: \(trace)")
-                    closeRequested = true
-                }
-            }
-            for _ in 0..<Int(random.next() % 12) {
+            var checker = ConnectionPromiseChecker()
+            var broken: String?
+            for _ in 0..<Int(random.next() % 12) where broken == nil {
                 let event = events[Int(random.next() % UInt64(events.count))]
-                check(event.apply(to: &machine, keepAlive: random.next() % 4 != 0), after: event)
-                if case .closing = machine.state {
-                    #expect(closeRequested, "closing without having asked for a close: \(trace)")
-                }
+                broken = checker.apply(event, keepAlive: random.next() % 4 != 0)
             }
-            if case .idle = machine.state, machine.inputClosed || machine.quiescing {
-                Issue.record("idle with nothing more to serve, yet open: \(trace)")
-            }
-            check(machine.channelClosed(), after: .channelClosed)
-            #expect(!requestOpen, "the connection closed with a request never finished: \(trace)")
+            #expect((broken ?? checker.finish()) == nil)
         }
     }
 }
