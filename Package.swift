@@ -8,6 +8,10 @@ let package = Package(
         .executable(name: "switchyard", targets: ["switchyard"]),
         // The pure balancing layer, for the benchmark package in Benchmarks/.
         .library(name: "SwitchyardBalancing", targets: ["SwitchyardBalancing", "SwitchyardTraffic"]),
+        // The config loader, the proxy pipeline and the admin API's body readers, for the fuzz targets in Fuzz/.
+        .library(name: "SwitchyardConfig", targets: ["SwitchyardConfig"]),
+        .library(name: "SwitchyardProxy", targets: ["SwitchyardProxy"]),
+        .library(name: "SwitchyardAdmin", targets: ["SwitchyardAdmin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

@@ -147,10 +147,11 @@ enum JSONValue: Decodable, Equatable {
     }
 }
 
-/// Reads a JSON request body into the values the source takes, listing every problem.
-enum AdminBody {
+/// Reads a JSON request body into the values the source takes, listing every problem. Public for the fuzz target
+/// in `Fuzz/`, which feeds it arbitrary bytes as the routes do.
+public enum AdminBody {
     /// Why a body was refused: `malformed` is not JSON at all (400); `invalid` is JSON of the wrong shape (422).
-    enum Failure: Error, Equatable {
+    public enum Failure: Error, Equatable {
         case malformed(String)
         case invalid([ConfigProblem])
     }
@@ -171,7 +172,8 @@ enum AdminBody {
         return object
     }
 
-    static func targetSpec(from bytes: [UInt8]) throws(Failure) -> TargetSpec {
+    /// The body of `POST /api/v1/pools/{pool}/targets`: a new target.
+    public static func targetSpec(from bytes: [UInt8]) throws(Failure) -> TargetSpec {
         var fields = Fields(try object(from: bytes), allowed: ["url", "source_ip", "weight", "max_connections"])
         let spec = TargetSpec(
             url: fields.string("url"),
@@ -191,7 +193,8 @@ enum AdminBody {
         return spec
     }
 
-    static func targetPatch(from bytes: [UInt8]) throws(Failure) -> TargetPatch {
+    /// The body of `PATCH /api/v1/pools/{pool}/targets/{id}`: a target's new weight or state.
+    public static func targetPatch(from bytes: [UInt8]) throws(Failure) -> TargetPatch {
         var fields = Fields(try object(from: bytes), allowed: ["weight", "enabled", "draining"])
         let patch = TargetPatch(
             weight: fields.integer("weight", minimum: 0),
@@ -208,7 +211,8 @@ enum AdminBody {
     /// The log levels of swift-log, in order.
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
-    static func logLevel(from bytes: [UInt8]) throws(Failure) -> String {
+    /// The body of `PUT /api/v1/log-level`.
+    public static func logLevel(from bytes: [UInt8]) throws(Failure) -> String {
         var fields = Fields(try object(from: bytes), allowed: ["level"])
         let level = fields.string("level", required: true)
         if let level, !logLevels.contains(level) {
@@ -218,7 +222,8 @@ enum AdminBody {
         return level ?? ""
     }
 
-    static func keys(from bytes: [UInt8]) throws(Failure) -> AdminKeys {
+    /// The body of `PUT /api/v1/security/keys`: the new API and admin keys.
+    public static func keys(from bytes: [UInt8]) throws(Failure) -> AdminKeys {
         var fields = Fields(try object(from: bytes), allowed: ["api_keys", "admin_keys"])
         let apiKeys = fields.keyList("api_keys")
         let adminKeys = fields.keyList("admin_keys")
