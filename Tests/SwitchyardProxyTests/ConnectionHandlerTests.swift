@@ -51,6 +51,21 @@ struct ConnectionHandlerTests {
         #expect(planner.asked.withLock { $0 } == 1)
     }
 
+    /// Found by the `request-head` fuzz target (LeakSanitizer): the handler kept its context, which holds the
+    /// handler, so every closed connection leaked both.
+    @Test func aClosedConnectionFreesItsHandler() throws {
+        weak var handler: HTTPConnectionHandler?
+        try {
+            let channel = try connection()
+            handler = try channel.pipeline.syncOperations.handler(type: HTTPConnectionHandler.self)
+            try channel.writeInbound(ByteBuffer(string: "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"))
+            #expect(try written(channel).hasPrefix("HTTP/1.1 404"))
+            #expect(!channel.isActive)
+            channel.embeddedEventLoop.run()  // the pipeline lets go of its handlers on the tick after the close
+        }()
+        #expect(handler == nil)
+    }
+
     @Test func malformedAndOversizedHeadsGetTheirStatus() throws {
         for (input, status) in [
             ("NOT HTTP AT ALL\r\n\r\n", "400"),

@@ -77,9 +77,10 @@ extension HTTPConnectionHandler: ExchangeResponder {
             _ = pipeline.removeHandler(upstream.handler)
             _ = try pipeline.removeHandler(pipeline.handler(type: HTTPRequestEncoder.self))
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self)
+            let client = context.channel
             try becomeTunnel(to: upstream.channel)
             // Frames the backend sent right behind its 101 are passed on when its decoder leaves.
-            pipeline.removeHandler(decoder).assumeIsolated().whenComplete { [context] _ in context!.flush() }
+            pipeline.removeHandler(decoder).assumeIsolated().whenComplete { _ in client.flush() }
         } catch {
             upstream.close()
             current.lease?.release()
@@ -146,6 +147,7 @@ extension HTTPConnectionHandler: ExchangeResponder {
             record.finish(status: status, lease: lease, error: nil)
         }
         self.current = nil  // from now on the relay's end finishes the request
+        let channel = context.channel
         let pipeline = context.pipeline.syncOperations
         _ = try pipeline.removeHandler(pipeline.handler(type: HTTPResponseEncoder.self))
         _ = try pipeline.removeHandler(pipeline.handler(type: RequestStartWatcher.self))
@@ -154,6 +156,6 @@ extension HTTPConnectionHandler: ExchangeResponder {
         // later tick, outside any read cycle, so nothing flushes those bytes unless we do.
         try pipeline.removeHandler(pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
             .assumeIsolated().whenComplete { _ in upstream.flush() }
-        context.channel.read()
+        channel.read()
     }
 }

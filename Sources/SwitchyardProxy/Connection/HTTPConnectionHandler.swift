@@ -83,6 +83,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         timer?.cancel()
         leaveIncompleteHeads()
         watcher.onFirstByte = nil
+        // The context holds this handler: keeping it too would leak both, and the request, per connection.
+        self.context = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
