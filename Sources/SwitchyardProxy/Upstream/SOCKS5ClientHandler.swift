@@ -1,8 +1,9 @@
 import NIOCore
 
 /// Runs a `SOCKS5ClientHandshake` on a new connection to a SOCKS5 upstream. `established` succeeds once the tunnel
-/// to the destination is open (bytes that came right behind the reply are passed on first) and fails when the
-/// handshake fails or the connection ends before it is done; the connector then removes this handler.
+/// to the destination is open and fails when the handshake fails or the connection ends before it is done. Bytes
+/// from the destination (right behind the reply, or later) are held until the connector removes this handler, once
+/// the caller's handlers are in place.
 final class SOCKS5ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -12,6 +13,7 @@ final class SOCKS5ClientHandler: ChannelInboundHandler, RemovableChannelHandler 
     private let established: EventLoopPromise<Void>
     private var started = false
     private var isDone = false
+    private var held: [ByteBuffer] = []
 
     init(handshake: SOCKS5ClientHandshake, established: EventLoopPromise<Void>) {
         self.handshake = handshake
@@ -43,22 +45,28 @@ final class SOCKS5ClientHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !isDone else { return context.fireChannelRead(data) }
         let buffer = unwrapInboundIn(data)
+        guard !isDone else { return held.append(buffer) }
         switch handshake.receive(buffer.readableBytesView) {
         case .waitForMore:
             break
         case .send(let bytes):
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
         case .established(let leftover):
-            if !leftover.isEmpty {
-                context.fireChannelRead(wrapInboundOut(context.channel.allocator.buffer(bytes: leftover)))
-            }
+            if !leftover.isEmpty { held.append(context.channel.allocator.buffer(bytes: leftover)) }
             finish(.success(()))
         case .failed(let failure):
             finish(.failure(failure))
             context.close(promise: nil)
         }
+    }
+
+    func removeHandler(context: ChannelHandlerContext, removalToken: ChannelHandlerContext.RemovalToken) {
+        let bytes = held
+        held = []
+        for buffer in bytes { context.fireChannelRead(wrapInboundOut(buffer)) }
+        if !bytes.isEmpty { context.fireChannelReadComplete() }
+        context.leavePipeline(removalToken: removalToken)
     }
 
     private func start(context: ChannelHandlerContext) {

@@ -46,13 +46,15 @@ extension UpstreamConnector {
         }
         guard let handshake else { return connected }
         let path = connected.flatMap { channel in
-            handshake.established.futureResult.flatMapError { error in
-                channel.close(promise: nil)
-                return eventLoop.makeFailedFuture(failure(handshake.reason(for: error)))
-            }.flatMapThrowing {
-                try handshake.finish(on: channel)
+            handshake.established.futureResult.flatMapErrorThrowing { error in
+                throw failure(handshake.reason(for: error))
+            }.flatMap {
+                handshake.finish(on: channel)
             }.flatMap {
                 initializer(channel)
+            }.flatMapErrorThrowing { error in
+                channel.close(promise: nil)
+                throw error
             }.map { channel }
         }
         // Bytes that came right behind the handshake reach the caller's handlers, added when it got the channel.
@@ -82,8 +84,9 @@ private final class ProxyHandshake: @unchecked Sendable {
     private let proxy: UpstreamProxy
     private let host: String
     private let port: Int
-    private let leftovers = HandshakeLeftovers()
+    private let splitter = ConnectResponseSplitter()
     private let reply = ConnectReplyObserver()
+    private var socks: SOCKS5ClientHandler?
     private var timeout: Scheduled<Void>?
 
     init(_ proxy: UpstreamProxy, host: String, port: Int) {
@@ -106,20 +109,20 @@ private final class ProxyHandshake: @unchecked Sendable {
             headers.add(name: "host", value: authority)
             if let authorization = proxy.basicAuthorization { headers.add(name: "proxy-authorization", value: authorization) }
             try pipeline.addHandlers(
+                splitter,
                 HTTPRequestEncoder(),
                 ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes)),
                 reply,
                 NIOHTTP1ProxyConnectHandler(
                     targetHost: host.contains(":") ? "[\(host)]" : host, targetPort: port, headers: headers,
-                    deadline: deadline, promise: established),
-                leftovers)
+                    deadline: deadline, promise: established))
         case .socks5:
             let credentials = proxy.username.map { (username: $0, password: proxy.password ?? "") }
-            try pipeline.addHandlers(
-                SOCKS5ClientHandler(
-                    handshake: SOCKS5ClientHandshake(host: host, port: port, credentials: credentials),
-                    established: established),
-                leftovers)
+            let socks = SOCKS5ClientHandler(
+                handshake: SOCKS5ClientHandshake(host: host, port: port, credentials: credentials),
+                established: established)
+            self.socks = socks
+            try pipeline.addHandler(socks)
         }
     }
 
@@ -128,24 +131,29 @@ private final class ProxyHandshake: @unchecked Sendable {
         established?.fail(error)
     }
 
-    /// Removes the handshake's handlers from an established channel (their leftover bytes wait in
-    /// `HandshakeLeftovers`) and lets the remote side half-close from now on.
-    func finish(on channel: any Channel) throws {
-        let pipeline = channel.pipeline.syncOperations
-        switch proxy.kind {
-        case .http:
+    /// Lets the remote side half-close from now on, and removes an HTTP handshake's codec (the decoder leaves on a
+    /// later tick; the bytes behind the reply wait in the splitter meanwhile).
+    func finish(on channel: any Channel) -> EventLoopFuture<Void> {
+        do {
+            try channel.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
+            guard proxy.kind == .http else { return channel.eventLoop.makeSucceededVoidFuture() }
+            let pipeline = channel.pipeline.syncOperations
             _ = pipeline.removeHandler(reply)
             _ = try pipeline.removeHandler(pipeline.handler(type: HTTPRequestEncoder.self))
-            _ = try pipeline.removeHandler(pipeline.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self))
-        case .socks5:
-            _ = try pipeline.removeHandler(pipeline.handler(type: SOCKS5ClientHandler.self))
+            return try pipeline.removeHandler(pipeline.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self))
+        } catch {
+            return channel.eventLoop.makeFailedFuture(error)
         }
-        try channel.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
     }
 
-    /// Passes the bytes that arrived right behind the handshake on to the caller's handlers.
+    /// Removes the handler holding the bytes that came from the destination during setup, which passes them on to
+    /// the caller's handlers.
     func releaseLeftovers(on channel: any Channel) {
-        _ = channel.pipeline.syncOperations.removeHandler(leftovers)
+        let pipeline = channel.pipeline.syncOperations
+        switch proxy.kind {
+        case .http: _ = pipeline.removeHandler(splitter)
+        case .socks5: if let socks { _ = pipeline.removeHandler(socks) }
+        }
     }
 
     /// What a failed handshake says about the upstream.
