@@ -1,6 +1,7 @@
 import Foundation
 import InMemoryLogging
 import Logging
+import NIOPosix
 import Testing
 
 /// Upstream proxies as egress targets, against the real thing: Squid and tinyproxy (with Basic auth) as HTTP
@@ -66,17 +67,33 @@ struct UpstreamProxyTests {
 
     @Test func weightsSplitTunnelsAndRequestsOverRealUpstreams() async throws {
         try await Self.withPeers { peers in
+            let idle = try await FakeUpstream.start(.stall, group: MultiThreadedEventLoopGroup.singleton)
+            let outOfRotation = [
+                "{ upstream: \"http://127.0.0.1:\(idle.port)\", enabled: false }",
+                "{ upstream: \"socks5://127.0.0.1:\(idle.port)\", weight: 0 }",
+            ]
             let yaml = ProxyHarness.forwardYAML(
-                targets: peers.targets(weights: [3, 2, 1]), policy: "weighted-round-robin")
-            try await withProxy(yaml: yaml) { proxy, origin in
-                let tunnels = try await Self.tunnels(60, proxyPort: proxy.port, originPort: origin.port)
-                #expect(tunnels.map(\.status) == Array(repeating: 200, count: 60))
-                #expect(Self.counts(origin) == ["127.0.0.2": 30, "127.0.0.3": 20, "127.0.0.4": 10])
-                let plain = try Subprocess.statuses(["-x", proxy.proxyURL, "http://127.0.0.1:\(origin.port)/ip?[1-60]"])
-                #expect(plain == Array(repeating: "200", count: 60))
-                #expect(Self.counts(origin) == ["127.0.0.2": 60, "127.0.0.3": 40, "127.0.0.4": 20])
+                targets: peers.targets(weights: [3, 2, 1]) + outOfRotation, policy: "weighted-round-robin")
+            do {
+                try await withProxy(yaml: yaml) { proxy, origin in
+                    try await Self.expectWeightedSplit(proxy: proxy, origin: origin, idle: idle)
+                }
+                await idle.stop()
+            } catch {
+                await idle.stop()
+                throw error
             }
         }
+    }
+
+    private static func expectWeightedSplit(proxy: ProxyHarness, origin: TestOrigin, idle: FakeUpstream) async throws {
+        let tunnels = try await Self.tunnels(60, proxyPort: proxy.port, originPort: origin.port)
+        #expect(tunnels.map(\.status) == Array(repeating: 200, count: 60))
+        #expect(Self.counts(origin) == ["127.0.0.2": 30, "127.0.0.3": 20, "127.0.0.4": 10])
+        let plain = try Subprocess.statuses(["-x", proxy.proxyURL, "http://127.0.0.1:\(origin.port)/ip?[1-60]"])
+        #expect(plain == Array(repeating: "200", count: 60))
+        #expect(Self.counts(origin) == ["127.0.0.2": 60, "127.0.0.3": 40, "127.0.0.4": 20])
+        #expect(idle.connectionCount == 0, "disabled and weight-0 upstreams take no traffic")
     }
 
     @Test func aKilledUpstreamCostsNewTunnelsNothing() async throws {
@@ -132,12 +149,59 @@ struct UpstreamProxyTests {
                 #expect(!originSaw.lowercased().contains("proxy-authorization"))
                 let published = [
                     proxy.runtime.statsJSON(), proxy.runtime.configYAML(), proxy.runtime.metricsText(),
-                    logs.entries.map { "\($0)" }.joined(separator: "\n"),
+                    logs.entries.map { "\($0)" }.joined(separator: "\n"), "\(proxy.runtime.pools())",
                 ]
                 #expect(published[1].contains("tiny-user:<redacted>@127.0.0.1"))
                 for text in published {
                     #expect(!text.contains(Peers.tinyPassword))
                     #expect(!text.contains(upstreamSecrets[2]))
+                }
+            }
+        }
+    }
+
+    @Test func theDestinationPolicyChecksNamesAndTheUpstreamResolvesThem() async throws {
+        let socks = try await PeerProxy.microsocks(outgoing: "127.0.0.4", user: "su", password: "sp")
+        defer { socks.stop() }
+        let rules = "{ action: deny, hosts: [\"blocked.example\"] }, { action: allow, methods: [CONNECT] }"
+        let yaml = ProxyHarness.forwardYAML(
+            targets: ["{ upstream: \"socks5://su:sp@127.0.0.1:\(socks.port)\" }"], destinations: "{ rules: [ \(rules) ] }")
+        try await withProxy(yaml: yaml) { proxy, origin in
+            // A name goes to the upstream unresolved (here it resolves to loopback, which the built-in rules refuse
+            // when Switchyard itself dials it).
+            let byName = try Subprocess.curl(["-p", "-x", proxy.proxyURL, "http://localhost:\(origin.port)/ip"])
+            #expect(byName.stdout == "127.0.0.4", "\(byName.stderr)")
+            #expect(try await eventually { socks.output.contains("connected to localhost:\(origin.port)") }, "\(socks.output)")
+            let port = proxy.port
+            let refused = try await HTTPLoad.onThread {
+                try ["127.0.0.1:\(origin.port)", "blocked.example:443"].map { target in
+                    try RawClient(port: port).exchange("CONNECT \(target) HTTP/1.1\r\nHost: \(target)\r\n\r\n")
+                }
+            }
+            #expect(refused.map(\.status) == [403, 403])
+            #expect(refused.map { $0.headers["x-switchyard-denied-by"] } == ["private-address", "rules[0]"])
+            #expect(origin.requests.count == 1)
+        }
+    }
+
+    @Test func aServerThatSpeaksFirstIsHeardThroughEveryKindOfUpstream() async throws {
+        try await Self.withPeers { peers in
+            try await withResources { resources in
+                let server = resources.track(try await TCPServer.banner("SSH-2.0-banner\r\n", group: resources.group))
+                let target = "127.0.0.1:\(server.localAddress!.port!)"
+                for upstream in peers.targets() {
+                    let proxy = resources.track(try await ProxyHarness(yaml: ProxyHarness.forwardYAML(targets: [upstream])))
+                    let port = proxy.port
+                    let (reply, echo) = try await HTTPLoad.onThread {
+                        let client = try RawClient(port: port)
+                        try client.send("CONNECT \(target) HTTP/1.1\r\nHost: \(target)\r\n\r\n")
+                        let reply = try client.receive(until: "banner\r\n")
+                        try client.send("ping")
+                        return (reply, try client.receive(until: "ping"))
+                    }
+                    #expect(reply.hasPrefix("HTTP/1.1 200 Connection Established\r\n"), "\(upstream)")
+                    #expect(reply.hasSuffix("\r\n\r\nSSH-2.0-banner\r\n"), "\(upstream): \(reply)")
+                    #expect(echo == "ping", "\(upstream)")
                 }
             }
         }

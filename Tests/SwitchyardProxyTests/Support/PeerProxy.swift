@@ -90,6 +90,11 @@ final class PeerProxy {
         throw PeerFailure(description: "\(name) did not start")
     }
 
+    /// What the program wrote to its standard output and error so far.
+    var output: String {
+        (try? String(contentsOfFile: "\(directory)/output.log", encoding: .utf8)) ?? ""
+    }
+
     /// Ends the program (SIGTERM, then SIGKILL after 5 s), waits for it, and removes its directory. Idempotent.
     func stop() {
         if pid > 0 {
