@@ -169,4 +169,30 @@ struct UpstreamFailoverTests {
             #expect(origin.requests.isEmpty)
         }
     }
+
+    @Test func activeChecksOfAnUpstreamGoThroughIt() async throws {
+        let socks = try await PeerProxy.microsocks(outgoing: "127.0.0.4", user: "su", password: "sp")
+        defer { socks.stop() }
+        try await withResources { resources in
+            let origin = resources.track(try await TestOrigin.start(group: resources.group))
+            let refusing = try await FakeUpstream.start(.answer(403), group: resources.group)
+            defer { Task { await refusing.stop() } }
+            let check = "{ type: http, interval: 100ms, timeout: 1s, target: \"http://127.0.0.1:\(origin.port)/through\", "
+                + "failure_threshold: 1, success_threshold: 1 }"
+            let yaml = ProxyHarness.forwardYAML(
+                targets: [
+                    "{ upstream: \"socks5://su:sp@127.0.0.1:\(socks.port)\" }",
+                    "{ upstream: \"http://127.0.0.1:\(refusing.port)\" }",
+                ],
+                poolExtra: "    health_check: \(check)\n")
+            let proxy = resources.track(try await ProxyHarness(yaml: yaml))
+            let healthy = try #require(proxy.runtime.target("socks5://su@127.0.0.1:\(socks.port)", inPool: "outbound"))
+            let failing = try #require(proxy.runtime.target("http://127.0.0.1:\(refusing.port)", inPool: "outbound"))
+            #expect(try await eventually { !failing.state.isHealthy })
+            let cause = proxy.runtime.condition(of: failing, inPool: "outbound").healthCause
+            #expect(cause.contains("upstream proxy answered CONNECT 127.0.0.1:\(origin.port) with 403"), "\(cause)")
+            #expect(healthy.state.isHealthy)
+            #expect(origin.requests.contains { $0.uri == "/through" && $0.sourceIP == "127.0.0.4" })
+        }
+    }
 }
