@@ -1,5 +1,5 @@
 /// How a pool serves as the backend pool of reverse listeners: connection and response timeouts, the `Host`
-/// header, retries and upstream TLS. Egress pools ignore it.
+/// header, retries and upstream TLS. Egress pools use only `retries`, to fail over between upstream proxies.
 public struct BackendPoolSettings: Sendable, Equatable {
     /// `keep` passes the client's `Host` on; `rewrite` sends the backend's own `host:port`.
     public var hostHeader: HostHeaderMode

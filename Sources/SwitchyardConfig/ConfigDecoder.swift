@@ -184,12 +184,15 @@ struct ConfigDecoder {
 
     private func target(path: String, node: Node) -> TargetSettings {
         var target = TargetSettings()
-        let keys = ["source_ip", "url", "weight", "max_connections"]
+        let keys = ["source_ip", "url", "upstream", "weight", "max_connections", "connect_timeout", "enabled"]
         guard let fields = reader.mapping(node, at: path, keys: keys) else { return target }
         fields.read("source_ip", into: &target.sourceIP)
         fields.read("url", into: &target.url)
+        fields.read("upstream", into: &target.upstream)
         fields.read("weight", into: &target.weight)
         fields.read("max_connections", into: &target.maxConnections)
+        fields.read("connect_timeout", into: &target.connectTimeout)
+        fields.read("enabled", into: &target.enabled)
         return target
     }
 }

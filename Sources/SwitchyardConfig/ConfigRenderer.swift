@@ -135,7 +135,13 @@ struct ConfigRenderer {
             add(3, "- weight: \(target.weight)")
             if let sourceIP = target.sourceIP { add(4, "source_ip: \(DoubleQuoted.string(sourceIP))") }
             if let url = target.url { add(4, "url: \(DoubleQuoted.string(url))") }
+            if let upstream = target.upstream {
+                let shown = redactingSecrets ? UpstreamProxyURL.redacting(upstream) : upstream
+                add(4, "upstream: \(DoubleQuoted.string(shown))")
+            }
             if let limit = target.maxConnections { add(4, "max_connections: \(limit)") }
+            if let timeout = target.connectTimeout { add(4, "connect_timeout: \(DurationText.format(timeout))") }
+            if !target.enabled { add(4, "enabled: false") }
         }
     }
 }

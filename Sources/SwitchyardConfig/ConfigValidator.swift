@@ -172,6 +172,13 @@ struct ConfigValidator {
             if target.url != nil, target.sourceIP != nil {
                 report("a target has either url (backend) or source_ip (egress), not both", at: targetPath)
             }
+            if let upstream = target.upstream {
+                if let problem = UpstreamProxyURL.problem(with: upstream) { report(problem, at: "\(targetPath).upstream") }
+                if target.url != nil {
+                    report("a target has either url (backend) or upstream (egress proxy), not both", at: targetPath)
+                }
+            }
+            if let timeout = target.connectTimeout { positive(timeout, at: "\(targetPath).connect_timeout") }
             if modes.contains(.reverse), target.url == nil {
                 report("targets of a pool used by a reverse listener need a url", at: "\(targetPath).url")
             }
@@ -180,7 +187,8 @@ struct ConfigValidator {
                     at: "\(targetPath).url")
             }
             if let first = firstIndexByID[target.id] {
-                let what = target.url.map { "url \"\($0)\"" } ?? target.sourceIP.map { "source_ip \"\($0)\"" }
+                let what = target.upstream.map { _ in "upstream \"\(target.id)\"" }
+                    ?? target.url.map { "url \"\($0)\"" } ?? target.sourceIP.map { "source_ip \"\($0)\"" }
                     ?? "target without source_ip"
                 report("duplicate \(what) (same as targets[\(first)])", at: targetPath)
             } else {

@@ -67,7 +67,8 @@ public struct KeepAliveSettings: Sendable, Equatable {
     public static let `default` = KeepAliveSettings()
 }
 
-/// One target: an egress source address outgoing connections bind to, or a backend URL; and its share of traffic.
+/// One target: an egress source address outgoing connections bind to, an upstream proxy (reached from a source
+/// address or the default route), or a backend URL; and its share of traffic.
 public struct TargetSettings: Sendable, Equatable {
     /// The largest weight a target (or queue class) may have: enough for any real ratio, small enough that no
     /// balancing sum or product over thousands of targets can overflow.
@@ -76,18 +77,41 @@ public struct TargetSettings: Sendable, Equatable {
     public var sourceIP: String?
     /// A backend of reverse listeners, `http://host:port`.
     public var url: String?
+    /// An upstream proxy egress traffic leaves through, `http://` or `socks5://[user:password@]host:port`.
+    public var upstream: String?
     /// Relative share of traffic; 0 takes the target out of rotation.
     public var weight: Int
     /// This target's own connection limit, overriding the pool's `max_connections_per_target`.
     public var maxConnections: Int?
+    /// This target's own time to set up a connection (through its upstream proxy, handshake included), overriding
+    /// the listener's `timeouts.connect`.
+    public var connectTimeout: Duration?
+    /// False keeps the target in the config but out of selection (as weight 0 does).
+    public var enabled: Bool
 
-    public init(sourceIP: String? = nil, url: String? = nil, weight: Int = 1, maxConnections: Int? = nil) {
+    public init(
+        sourceIP: String? = nil, url: String? = nil, upstream: String? = nil, weight: Int = 1,
+        maxConnections: Int? = nil, connectTimeout: Duration? = nil, enabled: Bool = true
+    ) {
         self.sourceIP = sourceIP
         self.url = url
+        self.upstream = upstream
         self.weight = weight
         self.maxConnections = maxConnections
+        self.connectTimeout = connectTimeout
+        self.enabled = enabled
     }
 
-    /// The target's identity within its pool, stable across reloads: its URL, its source IP, or `default`.
-    public var id: String { url ?? sourceIP ?? "default" }
+    /// The target's identity within its pool, stable across reloads: its URL, its upstream proxy without the
+    /// password (and the source IP it leaves from, if any), its source IP, or `default`.
+    public var id: String {
+        if let upstream {
+            let shown = (try? UpstreamProxyURL(parsing: upstream))?.description ?? UpstreamProxyURL.redacting(upstream)
+            return sourceIP.map { "\(shown) from \($0)" } ?? shown
+        }
+        return url ?? sourceIP ?? "default"
+    }
+
+    /// The weight the balancer uses: 0 while the target is disabled.
+    public var effectiveWeight: Int { enabled ? weight : 0 }
 }

@@ -6,7 +6,8 @@ public enum RedactedSecrets {
     public static let placeholder = "<redacted>"
 
     /// `config` with each placeholder replaced by the secret it stands for in `current`: a key by its position in
-    /// the same list, a proxy user's password by the user's name on the same listener.
+    /// the same list, a proxy user's password by the user's name on the same listener, an upstream proxy's password by
+    /// the same redacted URL in the same pool.
     /// - Returns: the config, and an issue for each placeholder that stands for no current secret.
     static func restore(_ config: SwitchyardConfig, from current: SwitchyardConfig) -> (SwitchyardConfig, [ConfigIssue]) {
         var restored = config
@@ -31,6 +32,19 @@ public enum RedactedSecrets {
                     restored.listeners[listenerIndex].auth!.users[userIndex].password = known.password
                 } else {
                     issues.append(unmatched("listeners[\(listenerIndex)].auth.users[\(userIndex)].password"))
+                }
+            }
+        }
+        for (poolIndex, pool) in restored.pools.enumerated() {
+            let currentTargets = current.pools.first { $0.name == pool.name }?.targets ?? []
+            for (targetIndex, target) in pool.targets.enumerated() {
+                guard let upstream = target.upstream, let parsed = try? UpstreamProxyURL(parsing: upstream),
+                    parsed.password == placeholder
+                else { continue }
+                if let known = currentTargets.first(where: { $0.upstream.map(UpstreamProxyURL.redacting) == upstream }) {
+                    restored.pools[poolIndex].targets[targetIndex].upstream = known.upstream
+                } else {
+                    issues.append(unmatched("\(ConfigPath.key(pool.name, in: "pools")).targets[\(targetIndex)].upstream"))
                 }
             }
         }

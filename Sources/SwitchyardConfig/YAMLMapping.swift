@@ -72,6 +72,10 @@ struct YAMLMapping {
         if let value = convert(key, required: false, YAMLScalar.duration) { target = value }
     }
 
+    func read(_ key: String, into target: inout Duration?) {
+        if let value = convert(key, required: false, YAMLScalar.duration) { target = value }
+    }
+
     func read(_ key: String, into target: inout ListenAddress, required: Bool = false) {
         if let value = convert(key, required: required, YAMLScalar.listenAddress) { target = value }
     }

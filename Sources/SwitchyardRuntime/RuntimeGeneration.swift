@@ -159,9 +159,9 @@ final class RuntimeGeneration: Sendable {
         let targets = pool.targets.map { settings in
             let maxConnections = settings.maxConnections ?? pool.maxConnectionsPerTarget
             return previousTargets[settings.id].map {
-                BalancingTarget(continuing: $0, weight: settings.weight, maxConnections: maxConnections)
+                BalancingTarget(continuing: $0, weight: settings.effectiveWeight, maxConnections: maxConnections)
             } ?? BalancingTarget(
-                id: settings.id, weight: settings.weight, maxConnections: maxConnections,
+                id: settings.id, weight: settings.effectiveWeight, maxConnections: maxConnections,
                 state: TargetState(clock: clock))
         }
         let hashKey: HashKeySource =
@@ -179,7 +179,7 @@ final class RuntimeGeneration: Sendable {
                 name: pool.name, targets: targets, policy: policy, configuration: configuration, clock: clock,
                 guards: pool.resilience.poolGuards(targets: targets, clock: clock)),
             hashKey: hashKey,
-            addresses: pool.targets.map { PoolTargetAddress(id: $0.id, sourceIP: $0.sourceIP, url: $0.url) },
+            addresses: pool.targets.map(PoolTargetAddress.init),
             backend: BackendSettings(
                 connectTimeout: TimeAmount(backend.connectTimeout),
                 responseTimeout: TimeAmount(backend.responseTimeout),

@@ -54,6 +54,15 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
         self.init(v6: bytes)
     }
 
+    /// The address in network byte order: 4 bytes for IPv4, 16 for IPv6.
+    public var bytes: [UInt8] {
+        switch family {
+        case .v4: (0..<4).map { UInt8(truncatingIfNeeded: low >> (24 - 8 * $0)) }
+        case .v6: (0..<8).map { UInt8(truncatingIfNeeded: high >> (56 - 8 * $0)) }
+            + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * $0)) }
+        }
+    }
+
     /// The address with only its first `length` bits kept (`0...32` for IPv4, `0...128` for IPv6).
     func prefix(_ length: Int) -> (high: UInt64, low: UInt64) {
         switch family {

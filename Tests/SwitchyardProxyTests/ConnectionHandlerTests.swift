@@ -23,7 +23,7 @@ struct ConnectionHandlerTests {
         planner: RefusingPlanner = RefusingPlanner(), headerRead: TimeAmount = .seconds(10)
     ) throws -> EmbeddedChannel {
         let settings = ProxyListenerSettings(
-            listenerName: "test", planner: planner, users: nil, connectTimeout: .seconds(1), idleTimeout: .seconds(60),
+            listenerName: "test", planner: planner, users: nil, idleTimeout: .seconds(60),
             headerReadTimeout: headerRead, maxHeaderBytes: 1024, assignsRequestIDs: false, metrics: nil,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let channel = EmbeddedChannel()

@@ -90,24 +90,19 @@ extension HTTPConnectionHandler: ExchangeResponder {
 
     // MARK: Tunnels
 
-    /// Dials the CONNECT target through the reserved egress route, then answers `200` and relays bytes. Bytes the
-    /// client sent right after its CONNECT request are relayed, not lost.
-    func openTunnel(to destination: ProxyDestination, lease: TargetLease) {
+    /// Dials the CONNECT target through the reserved egress route (moving on to other targets when an upstream
+    /// proxy fails), then answers `200` and relays bytes. Bytes the client sent right after its CONNECT request are
+    /// relayed, not lost.
+    func openTunnel(_ request: UpstreamRequest) {
         guard let current else { return }
-        UpstreamConnector.connect(
-            host: destination.host, port: destination.port, route: lease.route, timeout: settings.connectTimeout,
-            check: settings.destinations?.check(destination, method: .connect, user: current.record.user),
-            on: context.eventLoop
-        ) { channel in
-            channel.eventLoop.makeSucceededVoidFuture()
-        }.assumeIsolated().whenComplete { result in
-            guard self.current === current, case .dialling = current.stage else {
-                if case .success(let channel) = result { channel.close(promise: nil) }
+        let dialer = TunnelDialer(request: request, planner: settings.planner, eventLoop: context.eventLoop) {
+            [self] outcome in
+            guard self.current === current else {
+                if case .connected(let channel) = outcome { channel.close(promise: nil) }
                 return
             }
-            switch result {
-            case .success(let upstream):
-                lease.report(.connected)
+            switch outcome {
+            case .connected(let upstream):
                 self.machine.dispatched()
                 self.settings.metrics?.tunnels.increment()
                 current.status = 200
@@ -122,13 +117,12 @@ extension HTTPConnectionHandler: ExchangeResponder {
                     upstream.close(promise: nil)
                     self.perform(.abortRequest, status: nil, message: "tunnel setup failed: \(error)")
                 }
-            case .failure(let error):
-                let failure = UpstreamFailure(error, host: destination.host, port: destination.port, route: lease.route)
-                if let result = failure.result { lease.report(result) }
-                lease.release()
+            case .failed(let failure):
                 self.fail(failure.status, failure.description)
             }
         }
+        current.stage = .dialling(dialer)
+        dialer.start()
     }
 
     /// Replaces this connection's HTTP handling with a relay to `upstream`; the request in progress is finished

@@ -22,12 +22,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         var stage = Stage.planning
         /// Body parts that arrived before an exchange could take them.
         var pendingBody: [HTTPClientRequestPart] = []
-        /// The target reserved for a tunnel.
-        var tunnelLease: TargetLease?
-        /// The target serving the request now (an exchange's changes when it retries), for its access line.
+        /// The target serving the request now (an exchange's or a tunnel dial's changes when it retries), for its
+        /// access line.
         var lease: TargetLease? {
-            if case .exchange(let exchange) = stage { return exchange.lease }
-            return tunnelLease
+            switch stage {
+            case .exchange(let exchange): exchange.lease
+            case .dialling(let dialer): dialer.lease
+            case .planning, .waiting, .answered: nil
+            }
         }
         /// The status the client got (or is getting).
         var status: UInt?
@@ -47,7 +49,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     enum Stage {
         case planning
         case waiting(SlotWait)
-        case dialling
+        case dialling(TunnelDialer)
         case exchange(ProxyExchange)
         case answered
     }
@@ -281,10 +283,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             let parts = current.pendingBody
             current.pendingBody = []
             for part in parts { exchange.send(part) }
-        case .tunnel(let destination, let lease):
-            current.tunnelLease = lease
-            current.stage = .dialling
-            openTunnel(to: destination, lease: lease)
+        case .tunnel(let request):
+            openTunnel(request)
         case .wait(let pending):
             let timeout = pending.queue.timeout
             let wait = SlotWait.enqueue(
@@ -391,7 +391,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private func answer(_ status: ProxyErrorStatus, _ message: String) {
         guard let current = takeCurrent() else { return }
         current.finish(status: status.status.code, error: message)
-        writeError(status, message, version: current.head.version)
+        writeError(status, message, version: current.head.version, toConnect: current.head.method == .CONNECT)
     }
 
     /// Detaches the request in progress and stops whatever still works for it, giving back what it holds.
@@ -401,16 +401,18 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         switch current.stage {
         case .waiting(let wait): wait.cancel()
         case .exchange(let exchange): exchange.abort()
-        case .dialling: current.tunnelLease?.release()
+        case .dialling(let dialer): dialer.cancel()
         case .planning, .answered: break
         }
         return current
     }
 
-    /// Writes a short plain-text error response and closes the connection once it is out.
-    private func writeError(_ status: ProxyErrorStatus, _ message: String, version: HTTPVersion) {
+    /// Writes a short plain-text error response and closes the connection once it is out. A response to CONNECT
+    /// carries no body (NIO's encoder drops it), so there the message goes in an `X-Switchyard-Error` header.
+    private func writeError(_ status: ProxyErrorStatus, _ message: String, version: HTTPVersion, toConnect: Bool = false) {
         let body = context.channel.allocator.buffer(string: message + "\n")
-        let head = status.responseHead(version: version, bodyLength: body.readableBytes)
+        var head = status.responseHead(version: version, bodyLength: body.readableBytes)
+        if toConnect { head.headers.add(name: "x-switchyard-error", value: message) }
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { [context] _ in

@@ -7,9 +7,11 @@ import SwitchyardTraffic
 /// sends the request as its parts arrive, streams the response to its `ExchangeResponder`, and holds the target's
 /// lease until the response ends, fails or the client goes away — releasing it exactly once on each of those paths.
 ///
-/// The retry loop lives here and only here: a request that failed before any response byte, with a replayable body
-/// and attempts and budget left, goes to another target. Knows nothing of the client's protocol. Confined to the
-/// client's event loop; upstream connections are opened on the same loop.
+/// The retry loop of requests lives here (its step, `Failover`, is shared with tunnel dials): a request that failed
+/// before any response byte, with a replayable body and attempts and budget left, goes to another target; so does
+/// one whose path through an upstream proxy failed before any of its body went out (whatever its method: the
+/// destination never saw it). Knows nothing of the client's protocol. Confined to the client's event loop; upstream
+/// connections are opened on the same loop.
 final class ProxyExchange {
     /// The request as it goes upstream, with the reserved target; replaced on a retry.
     private(set) var request: UpstreamRequest
@@ -25,13 +27,12 @@ final class ProxyExchange {
     private var replay: ReplayBuffer
     private var requestEnded = false
     private var requestBodySent = false
+    private var requestEndSent = false
     private var responseStarted = false
     private var upstreamKeepAlive = false
     /// The upstream's 101 to an upgrade request, until its end hands the connection over.
     private var switchingProtocols: HTTPResponseHead?
-    private var attempt = 1
-    /// Targets tried so far, so a retry goes elsewhere; filled at the first retry.
-    private var tried: [String] = []
+    private var failover = Failover()
     /// Set once the exchange has ended (response done, failed or aborted); nothing more happens after.
     private var isOver = false
 
@@ -56,8 +57,11 @@ final class ProxyExchange {
     /// Sends the request over an idle pooled connection, or dials a new one.
     func start() {
         if let idle = request.pool.idleConnections(on: eventLoop), let connection = idle.take(key) {
-            // A connection opened for another request is reused only if the policy lets this one reach it too.
-            guard request.destinationCheck?.permits(connection.channel.remoteAddress) ?? true else {
+            // A connection opened for another request is reused only if the policy lets this one reach it too (an
+            // upstream proxy's connection leads to no address of the destination: its name was checked).
+            guard request.lease.route.proxy != nil
+                || request.destinationCheck?.permits(connection.channel.remoteAddress) ?? true
+            else {
                 idle.put(connection)
                 return dial()
             }
@@ -100,17 +104,20 @@ final class ProxyExchange {
         request.lease.release()
     }
 
+    /// An HTTP upstream proxy takes requests for any destination, so its connections are pooled per upstream.
     private var key: UpstreamConnectionPool.Key {
-        .init(route: request.lease.route.id, host: request.destination.host, port: request.destination.port)
+        let route = request.lease.route
+        if route.sendsAbsoluteForm { return .init(route: route.id, host: "", port: 0) }
+        return .init(route: route.id, host: request.destination.host, port: request.destination.port)
     }
 
     // MARK: Connecting
 
     private func dial() {
-        let attempt = self.attempt
+        let attempt = failover.attempt
         UpstreamHTTPConnection.dial(request, idleTimeout: idleTimeout, on: eventLoop)
             .assumeIsolated().whenComplete { result in
-                guard !self.isOver, self.attempt == attempt, self.upstream == nil else {
+                guard !self.isOver, self.failover.attempt == attempt, self.upstream == nil else {
                     if case .success(let channel) = result { channel.close(promise: nil) }
                     return
                 }
@@ -129,6 +136,10 @@ final class ProxyExchange {
                     switch failure {
                     case .timedOut, .denied:
                         self.fail(failure.status, failure.description, cause: failure.result)
+                    case .upstreamProxy:
+                        self.retryOrFail(
+                            failure.status, failure.description, cause: failure.result ?? .connectFailed,
+                            pathFailed: true)
                     default:
                         self.retryOrFail(failure.status, failure.description, cause: failure.result ?? .connectFailed)
                     }
@@ -140,7 +151,7 @@ final class ProxyExchange {
         upstream = connection
         reusedConnection = reused
         connection.delegate = self
-        connection.handler.send(.head(request.head))
+        connection.handler.send(.head(request.lease.route.head(request.head, to: request.destination)))
         let parts = pending
         pending.removeAll()
         for part in parts { write(part, to: connection) }
@@ -151,6 +162,7 @@ final class ProxyExchange {
 
     private func write(_ part: HTTPClientRequestPart, to connection: UpstreamHTTPConnection) {
         if case .body = part { requestBodySent = true }
+        if case .end = part { requestEndSent = true }
         replay.record(part)
         connection.handler.send(part)
         if case .end = part { connection.handler.flush() }
@@ -164,25 +176,24 @@ final class ProxyExchange {
     // MARK: Ending
 
     /// Sends the request to another target when the planner allows it (nothing of the response came back yet, the
-    /// body is replayable, attempts and budget remain); otherwise fails it.
-    private func retryOrFail(_ status: ProxyErrorStatus, _ message: String, cause: PoolGuards.RequestResult) {
-        if tried.isEmpty { tried = [request.lease.route.id] }
-        guard !responseStarted, replay.isReplayable,
-            let (next, delay) = planner.retry(request, attempt: attempt, tried: tried)
+    /// body is replayable — or, when the path through an upstream proxy failed, none of it went out —, attempts and
+    /// budget remain); otherwise fails it.
+    private func retryOrFail(
+        _ status: ProxyErrorStatus, _ message: String, cause: PoolGuards.RequestResult, pathFailed: Bool = false
+    ) {
+        guard !responseStarted, replay.isReplayable || (pathFailed && !requestBodySent),
+            let delay = failover.moveOn(&request, after: cause, planner: planner)
         else { return fail(status, message, cause: cause) }
         upstream?.close()
         upstream = nil
-        request.lease.report(cause)
-        request.lease.release()
-        request = next
-        attempt += 1
-        tried.append(next.lease.route.id)
         reusedConnection = false
         requestBodySent = false
-        pending = replay.takeForResend() + pending
-        let attempt = self.attempt
+        let resend = replay.isReplayable ? replay.takeForResend() : (requestEndSent ? [.end(nil)] : [])
+        requestEndSent = false
+        pending = resend + pending
+        let attempt = failover.attempt
         eventLoop.assumeIsolated().scheduleTask(in: delay) {
-            guard !self.isOver, self.attempt == attempt else { return }
+            guard !self.isOver, self.failover.attempt == attempt else { return }
             self.dial()
         }
     }
@@ -217,6 +228,12 @@ extension ProxyExchange: UpstreamExchangeDelegate {
             connection.delegate = nil
             // The lease stays held for the life of the relay; the relay's end gives it back.
             responder?.exchange(upgradedWith: switchingProtocols!, upstream: connection)
+        case .head(let head) where head.status == .proxyAuthenticationRequired && request.lease.route.sendsAbsoluteForm:
+            // The HTTP upstream refused its own credentials: the target failed; the client never sees this 407.
+            let failure = UpstreamProxyFailure(
+                proxy: request.lease.route.proxy!.authority, destination: request.destination.hostHeader,
+                reason: .rejectedCredentials)
+            retryOrFail(.badGateway, failure.description, cause: .connectFailed, pathFailed: true)
         case .head(let head) where head.status.code < 200:
             responder?.exchange(receivedInterim: head)
         case .head(let head):
@@ -254,6 +271,7 @@ extension ProxyExchange: UpstreamExchangeDelegate {
         // A kept-alive connection the upstream had closed meanwhile: replace it once, if nothing was lost on it.
         if reusedConnection, !responseStarted, !requestBodySent, case .closed = failure {
             reusedConnection = false
+            requestEndSent = false
             pending = requestEnded ? [.end(nil)] : []
             dial()
             return

@@ -5,7 +5,9 @@ import SwitchyardTraffic
 
 /// The forward-proxy decision: an absolute-URI request or a CONNECT leaves through an egress target of the pool,
 /// picked per request or tunnel, once the destination policy allows its destination by name (its addresses are
-/// checked when it is dialled). No `Via` or `X-Forwarded-For` is added unless configured (they leak the client).
+/// checked when it is dialled, or by the upstream proxy that resolves it). No `Via` or `X-Forwarded-For` is added
+/// unless configured (they leak the client). When the path through an upstream proxy fails, `retry` picks another
+/// target within the pool's retry settings.
 struct ForwardRequestPlanner: RequestPlanner {
     let pool: UpstreamPool
     let connectTimeout: TimeAmount
@@ -42,19 +44,20 @@ struct ForwardRequestPlanner: RequestPlanner {
     ) -> RequestPlan {
         let isTunnel = head.method == .CONNECT
         switch pool.acquire(host: host, clientAddress: client.ip, head: isTunnel ? nil : head, queued: queued) {
-        case .leased(let lease) where isTunnel:
-            return .tunnel(destination, lease)
         case .leased(let lease):
-            return .upstream(
-                UpstreamRequest(
-                    head: upstreamHead(for: head, destination: destination, client: client),
-                    destination: destination,
-                    lease: lease,
-                    pool: pool,
-                    connectTimeout: connectTimeout,
-                    destinationCheck: check
-                )
+            if pool.hasUpstreamProxies { pool.backend.retryBudget.recordRequest() }
+            let request = UpstreamRequest(
+                head: isTunnel
+                    ? HTTPRequestHead(version: .http1_1, method: .CONNECT, uri: head.uri)
+                    : upstreamHead(for: head, destination: destination, client: client),
+                destination: destination,
+                lease: lease,
+                pool: pool,
+                connectTimeout: connectTimeout,
+                clientIP: client.ip,
+                destinationCheck: check
             )
+            return isTunnel ? .tunnel(request) : .upstream(request)
         case .refused(let status, let message):
             return .reject(status, message)
         case .wait(let queue):
@@ -64,6 +67,20 @@ struct ForwardRequestPlanner: RequestPlanner {
                     pick(head, destination: destination, check: check, host: host, client: client, queued: true)
                 })
         }
+    }
+
+    /// Another target for a request or tunnel whose path through an upstream proxy failed (the only failures its
+    /// callers retry on a forward listener), within the pool's retry attempts and budget.
+    func retry(_ request: UpstreamRequest, attempt: Int, tried: [String]) -> (UpstreamRequest, TimeAmount)? {
+        let settings = pool.backend
+        let head = request.head.method == .CONNECT ? nil : request.head
+        guard attempt <= settings.retryAttempts, settings.retryBudget.tryAcquireRetry(),
+            case .leased(let lease) = pool.acquire(
+                host: request.lease.host, clientAddress: request.clientIP, head: head, excluding: tried, queued: true)
+        else { return nil }
+        var next = request
+        next.lease = lease
+        return (next, settings.backoff(forAttempt: attempt))
     }
 
     private func upstreamHead(for head: HTTPRequestHead, destination: ProxyDestination, client: ClientContext)

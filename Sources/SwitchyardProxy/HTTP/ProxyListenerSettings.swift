@@ -7,8 +7,6 @@ public final class ProxyListenerSettings: Sendable {
     let listenerName: String
     let planner: any RequestPlanner
     let authenticator: ProxyAuthenticator?
-    /// Connect timeout for tunnels (requests carry their own, from their planner).
-    let connectTimeout: TimeAmount
     /// Give every request an `X-Request-Id` (the client's, or a new one) and log it.
     let assignsRequestIDs: Bool
     let idleTimeout: TimeAmount
@@ -16,8 +14,6 @@ public final class ProxyListenerSettings: Sendable {
     let maxHeaderBytes: Int
     /// TLS for the listener's connections; nil serves plain HTTP.
     let tls: TLSContextSource?
-    /// Where a forward listener may connect; nil on reverse listeners, whose backends are configured.
-    let destinations: DestinationGuard?
     /// Where finished requests are counted; nil counts nothing.
     public let metrics: ListenerMetrics?
     let logger: Logger
@@ -26,23 +22,19 @@ public final class ProxyListenerSettings: Sendable {
         listenerName: String,
         planner: any RequestPlanner,
         users: [(username: String, password: String)]?,
-        connectTimeout: TimeAmount,
         idleTimeout: TimeAmount,
         headerReadTimeout: TimeAmount,
         maxHeaderBytes: Int,
         assignsRequestIDs: Bool,
         tls: TLSContextSource? = nil,
-        destinations: DestinationGuard? = nil,
         metrics: ListenerMetrics?,
         logger: Logger
     ) {
         self.listenerName = listenerName
         self.planner = planner
         self.authenticator = users.map { ProxyAuthenticator(users: $0) }
-        self.connectTimeout = connectTimeout
         self.assignsRequestIDs = assignsRequestIDs
         self.tls = tls
-        self.destinations = destinations
         self.idleTimeout = idleTimeout
         self.headerReadTimeout = headerReadTimeout
         self.maxHeaderBytes = maxHeaderBytes
@@ -67,8 +59,7 @@ public final class ProxyListenerSettings: Sendable {
         metrics: ListenerMetrics? = nil,
         logger: Logger
     ) -> ProxyListenerSettings {
-        let destinations = DestinationGuard(policy: destinationPolicy, metrics: metrics)
-        return ProxyListenerSettings(
+        ProxyListenerSettings(
             listenerName: listenerName,
             planner: ForwardRequestPlanner(
                 pool: pool,
@@ -76,15 +67,13 @@ public final class ProxyListenerSettings: Sendable {
                 addVia: addVia,
                 addXForwardedFor: addXForwardedFor,
                 rateLimits: rateLimits,
-                destinations: destinations
+                destinations: DestinationGuard(policy: destinationPolicy, metrics: metrics)
             ),
             users: users,
-            connectTimeout: connectTimeout,
             idleTimeout: idleTimeout,
             headerReadTimeout: headerReadTimeout,
             maxHeaderBytes: maxHeaderBytes,
             assignsRequestIDs: false,
-            destinations: destinations,
             metrics: metrics,
             logger: logger
         )
@@ -112,7 +101,6 @@ public final class ProxyListenerSettings: Sendable {
                 rateLimits: rateLimits
             ),
             users: nil,
-            connectTimeout: .seconds(5),
             idleTimeout: idleTimeout,
             headerReadTimeout: headerReadTimeout,
             maxHeaderBytes: maxHeaderBytes,

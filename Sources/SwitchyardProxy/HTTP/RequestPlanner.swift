@@ -32,8 +32,8 @@ struct ClientContext {
 enum RequestPlan {
     /// Forward the request over HTTP/1.1.
     case upstream(UpstreamRequest)
-    /// Open a byte tunnel (CONNECT).
-    case tunnel(ProxyDestination, TargetLease)
+    /// Open a byte tunnel (CONNECT) to the request's destination.
+    case tunnel(UpstreamRequest)
     /// Answer the client directly with an error.
     case reject(ProxyErrorStatus, String)
     /// Every target is at its connection limit: wait in the pool's queue, then `PendingPick.resume()`.

@@ -73,8 +73,7 @@ struct ReverseRequestPlanner: RequestPlanner {
         next.lease = lease
         next.destination = lease.route.backend ?? request.destination
         if settings.rewriteHost { next.head.headers.replaceOrAdd(name: "host", value: next.destination.hostHeader) }
-        let ceiling = min(settings.retryBackoff.nanoseconds << min(attempt - 1, 20), settings.retryMaxBackoff.nanoseconds)
-        return (next, .nanoseconds(Int64.random(in: 0...max(0, ceiling))))
+        return (next, settings.backoff(forAttempt: attempt))
     }
 
     private func request(

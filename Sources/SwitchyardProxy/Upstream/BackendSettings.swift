@@ -3,7 +3,7 @@ import NIOSSL
 import SwitchyardTraffic
 
 /// How a pool treats requests sent to it as backends of a reverse listener: timeouts, `Host` handling and
-/// retries. Egress pools ignore it.
+/// retries. Egress pools use only its retry settings, to fail over between upstream proxies.
 public struct BackendSettings: Sendable {
     public var connectTimeout: TimeAmount
     /// Time allowed from sending a request to receiving the response head; exceeded gives 504.
@@ -44,6 +44,13 @@ public struct BackendSettings: Sendable {
         self.replayBodyBytes = replayBodyBytes
         self.tlsVerify = tlsVerify
         self.caFile = caFile
+    }
+
+    /// The wait before retry number `attempt` (from 1): exponential from `retryBackoff` up to `retryMaxBackoff`,
+    /// with full jitter.
+    func backoff(forAttempt attempt: Int) -> TimeAmount {
+        let ceiling = min(retryBackoff.nanoseconds << min(attempt - 1, 20), retryMaxBackoff.nanoseconds)
+        return .nanoseconds(Int64.random(in: 0...max(0, ceiling)))
     }
 
     func makeClientTLSContext() throws -> NIOSSLContext {

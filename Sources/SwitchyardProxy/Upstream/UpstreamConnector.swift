@@ -8,12 +8,24 @@ import SwitchyardBalancing
 import NIOPosix
 import NIOSSL
 
-/// Opens TCP (optionally TLS) connections to upstreams on the caller's event loop, leaving through a target's route.
+/// Opens TCP (optionally TLS) connections to upstreams on the caller's event loop, leaving through a target's route:
+/// directly, or through the route's upstream proxy.
 enum UpstreamConnector {
-    /// Connects to `host:port`, bound to the route's source address if it has one. The returned channel
-    /// lives on `eventLoop` (the client's), so relaying needs no locks. `initializer` runs before the
-    /// channel becomes active. With a destination `check`, the host is resolved first and only addresses the
-    /// policy allows are dialled (the future fails with `UpstreamFailure.denied` when none is).
+    /// What the connection will carry.
+    enum Purpose {
+        /// Bytes to and from the destination (a CONNECT tunnel, or origin-form HTTP).
+        case bytes
+        /// Plain HTTP requests: an HTTP upstream proxy takes them itself in absolute form, with no CONNECT.
+        case plainHTTP
+    }
+
+    /// Connects to `host:port`, bound to the route's source address if it has one, through the route's upstream
+    /// proxy if it has one; the future completes only once the path is usable (the proxy's handshake done). The
+    /// returned channel lives on `eventLoop` (the client's), so relaying needs no locks. `initializer` runs before
+    /// the channel carries anything. With a destination `check` and no upstream proxy, the host is resolved first
+    /// and only addresses the policy allows are dialled (the future fails with `UpstreamFailure.denied` when none
+    /// is); an upstream proxy resolves the name itself, so then only the name was checked (when planned). The
+    /// route's own connect timeout overrides `timeout`.
     static func connect(
         host: String,
         port: Int,
@@ -21,9 +33,16 @@ enum UpstreamConnector {
         timeout: TimeAmount,
         tls: NIOSSLContext? = nil,
         check: DestinationGuard.Check? = nil,
+        purpose: Purpose = .bytes,
         on eventLoop: any EventLoop,
         initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
     ) -> EventLoopFuture<any Channel> {
+        let timeout = route.connectTimeout ?? timeout
+        if let proxy = route.proxy {
+            return connect(
+                through: proxy, host: host, port: port, route: route, timeout: timeout, purpose: purpose,
+                on: eventLoop, initializer: initializer)
+        }
         // SNI names a host, never an address literal.
         let serverName = host.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" } ? nil : host
         var bootstrap = ClientBootstrap(group: eventLoop)
@@ -57,6 +76,8 @@ enum UpstreamFailure: Error, CustomStringConvertible {
     case sourceAddressUnavailable(route: String)
     /// The destination policy refused every address of the destination; nothing was dialled.
     case denied(DestinationDenial)
+    /// The path through an upstream proxy could not be opened.
+    case upstreamProxy(UpstreamProxyFailure)
     case other(String)
 
     init(_ error: any Error, host: String, port: Int, route: UpstreamRoute) {
@@ -100,6 +121,7 @@ enum UpstreamFailure: Error, CustomStringConvertible {
     var result: PoolGuards.RequestResult? {
         switch self {
         case .timedOut: .timedOut
+        case .upstreamProxy(let failure): failure.isTimeout ? .timedOut : .connectFailed
         case .denied: nil
         default: .connectFailed
         }
@@ -109,6 +131,7 @@ enum UpstreamFailure: Error, CustomStringConvertible {
         switch self {
         case .denied(let denial): .forbidden(rule: denial.rule)
         case .timedOut: .gatewayTimeout
+        case .upstreamProxy(let failure): failure.isTimeout ? .gatewayTimeout : .badGateway
         default: .badGateway
         }
     }
@@ -120,6 +143,7 @@ enum UpstreamFailure: Error, CustomStringConvertible {
         case .timedOut(let host, let port): "connect to \(host):\(port) timed out"
         case .sourceAddressUnavailable(let route): "cannot bind source address \(route)"
         case .denied(let denial): denial.description
+        case .upstreamProxy(let failure): failure.description
         case .other(let text): "upstream connection failed: \(text)"
         }
     }

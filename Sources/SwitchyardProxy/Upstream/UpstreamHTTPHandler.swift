@@ -132,7 +132,8 @@ final class UpstreamHTTPConnection {
         handler.connection = self
     }
 
-    /// Connects to the request's destination through its target's route, with NIO's HTTP/1.1 client codec (1xx
+    /// Connects to the request's destination (or to an HTTP upstream proxy, which takes the request in absolute
+    /// form) through its target's route, with NIO's HTTP/1.1 client codec (1xx
     /// responses passed on) and a read-idle timeout; `init(channel:key:)` wraps the channel once connected.
     static func dial(
         _ request: UpstreamRequest, idleTimeout: TimeAmount, on eventLoop: any EventLoop
@@ -144,6 +145,7 @@ final class UpstreamHTTPConnection {
             timeout: request.connectTimeout,
             tls: request.lease.route.usesTLS ? request.pool.tlsContext : nil,
             check: request.destinationCheck,
+            purpose: .plainHTTP,
             on: eventLoop
         ) { channel in
             channel.eventLoop.makeCompletedFuture {

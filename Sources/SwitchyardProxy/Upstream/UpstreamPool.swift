@@ -27,6 +27,8 @@ public final class UpstreamPool: Sendable {
     /// The client TLS context for `https://` backends; nil when the pool has none.
     let tlsContext: NIOSSLContext?
     private let routes: [String: UpstreamRoute]
+    /// Whether any target leaves through an upstream proxy (so forward requests count towards the retry budget).
+    let hasUpstreamProxies: Bool
     private let idleConnections: [ObjectIdentifier: UpstreamConnectionPoolBox]
 
     /// - Parameters:
@@ -59,6 +61,7 @@ public final class UpstreamPool: Sendable {
             routes[address.id] = try UpstreamRoute(address)
         }
         self.routes = routes
+        self.hasUpstreamProxies = routes.values.contains { $0.proxy != nil }
         self.tlsContext = routes.values.contains(where: \.usesTLS) ? try backend.makeClientTLSContext() : nil
         var idle: [ObjectIdentifier: UpstreamConnectionPoolBox] = [:]
         for loop in eventLoops {

@@ -37,10 +37,12 @@ final class ProxyHarness {
     /// CONNECT to their echo servers' ports.
     static let loopbackDestinations = "{ allow_private: true, rules: [ { action: allow, methods: [CONNECT] } ] }"
 
-    /// A forward listener on an ephemeral port over the given egress targets. `listenerExtra` and `poolExtra` are
+    /// A forward listener on an ephemeral port over the given egress targets. `targets`, when given, are the
+    /// targets as YAML flow mappings (instead of `sourceIPs` and `weights`). `listenerExtra` and `poolExtra` are
     /// extra YAML lines for the listener and the pool, indented by four spaces and ending in a newline;
     /// `destinations` is the listener's destination policy in flow style (nil: the built-in default).
     static func forwardYAML(
+        targets explicitTargets: [String]? = nil,
         sourceIPs: [String?] = [nil],
         weights: [Int]? = nil,
         policy: String = "lru-per-host",
@@ -55,7 +57,7 @@ final class ProxyHarness {
         poolExtra: String = "",
         destinations: String? = loopbackDestinations
     ) -> String {
-        let targets = sourceIPs.enumerated().map { index, ip in
+        let targets = explicitTargets?.map { "      - \($0)" } ?? sourceIPs.enumerated().map { index, ip in
             let weight = weights.map { "\n        weight: \($0[index])" } ?? ""
             return (ip.map { "      - source_ip: \"\($0)\"" } ?? "      - {}") + weight
         }

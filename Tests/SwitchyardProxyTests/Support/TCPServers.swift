@@ -26,9 +26,34 @@ enum TCPServer {
     }
 }
 
+extension TCPServer {
+    /// Speaks first (as SSH and SMTP servers do): sends `banner` to every client as soon as it connects, then echoes.
+    static func banner(_ banner: String, group: any EventLoopGroup) async throws -> any Channel {
+        try await ServerBootstrap(group: group)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(EchoHandler(greeting: banner))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+    }
+}
+
 private final class EchoHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
+
+    private let greeting: String?
+
+    init(greeting: String? = nil) {
+        self.greeting = greeting
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let greeting { context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: greeting)), promise: nil) }
+        context.fireChannelActive()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         context.write(data, promise: nil)

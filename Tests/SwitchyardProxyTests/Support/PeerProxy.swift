@@ -1,0 +1,171 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A real proxy from Debian's packages (squid, tinyproxy, microsocks) run in the background as an upstream for a
+/// test: on an ephemeral loopback port, with a private temporary config and directories, leaving towards origins
+/// from its own loopback address. `stop()` ends it by its process id and removes its directory.
+final class PeerProxy {
+    let name: String
+    let port: Int
+    private let directory: String
+    private var pid: pid_t
+
+    private init(name: String, port: Int, directory: String, pid: pid_t) {
+        self.name = name
+        self.port = port
+        self.directory = directory
+        self.pid = pid
+    }
+
+    /// Squid as an HTTP upstream (no authentication), leaving from `outgoing`. Run as root, Squid switches to its
+    /// `proxy` user, so its directory is world-writable.
+    static func squid(outgoing: String) async throws -> PeerProxy {
+        try await start("squid") { port, directory in
+            let config = """
+                http_port 127.0.0.1:\(port)
+                pid_filename \(directory)/squid.pid
+                cache deny all
+                cache_log \(directory)/cache.log
+                access_log stdio:\(directory)/access.log
+                cache_store_log none
+                coredump_dir \(directory)
+                pinger_enable off
+                shutdown_lifetime 0 seconds
+                tcp_outgoing_address \(outgoing)
+                http_access allow all
+
+                """
+            try config.write(toFile: "\(directory)/squid.conf", atomically: true, encoding: .utf8)
+            return ["/usr/sbin/squid", "-N", "-f", "\(directory)/squid.conf"]
+        }
+    }
+
+    /// tinyproxy as an HTTP upstream with Basic authentication, leaving from `outgoing`.
+    static func tinyproxy(outgoing: String, user: String, password: String) async throws -> PeerProxy {
+        try await start("tinyproxy") { port, directory in
+            let config = """
+                Port \(port)
+                Listen 127.0.0.1
+                Bind \(outgoing)
+                Timeout 30
+                MaxClients 200
+                LogLevel Warning
+                DisableViaHeader Yes
+                BasicAuth \(user) \(password)
+
+                """
+            try config.write(toFile: "\(directory)/tinyproxy.conf", atomically: true, encoding: .utf8)
+            return ["/usr/bin/tinyproxy", "-d", "-c", "\(directory)/tinyproxy.conf"]
+        }
+    }
+
+    /// microsocks as a SOCKS5 upstream with username/password, leaving from `outgoing`.
+    static func microsocks(outgoing: String, user: String, password: String) async throws -> PeerProxy {
+        try await start("microsocks") { port, _ in
+            ["/usr/bin/microsocks", "-u", user, "-P", password, "-i", "127.0.0.1", "-p", "\(port)", "-b", outgoing]
+        }
+    }
+
+    /// Starts `name` on a free port and waits (up to 15 s) until it accepts connections; tries another port if the
+    /// program exits first (another test took the port meanwhile).
+    private static func start(_ name: String, command: (Int, String) throws -> [String]) async throws -> PeerProxy {
+        for _ in 0..<3 {
+            let directory = NSTemporaryDirectory() + "switchyard-\(name)-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            chmod(directory, 0o777)
+            let port = try freePort()
+            let arguments = try command(port, directory)
+            let pid = try spawn(arguments, log: "\(directory)/output.log")
+            let peer = PeerProxy(name: name, port: port, directory: directory, pid: pid)
+            if try await eventually(within: 15, { RawClient.canConnect(port: port) || peer.hasExited }),
+                !peer.hasExited
+            {
+                return peer
+            }
+            peer.stop()
+        }
+        throw PeerFailure(description: "\(name) did not start")
+    }
+
+    /// What the program wrote to its standard output and error so far.
+    var output: String {
+        (try? String(contentsOfFile: "\(directory)/output.log", encoding: .utf8)) ?? ""
+    }
+
+    /// Ends the program (SIGTERM, then SIGKILL after 5 s), waits for it, and removes its directory. Idempotent.
+    func stop() {
+        if pid > 0 {
+            kill(pid, SIGTERM)
+            let deadline = ContinuousClock.now + .seconds(5)
+            var status: Int32 = 0
+            while waitpid(pid, &status, WNOHANG) == 0 {
+                if ContinuousClock.now > deadline { kill(pid, SIGKILL) }
+                usleep(10_000)
+            }
+            pid = 0
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    deinit { stop() }
+
+    /// Whether the program has ended (then it is reaped, and `stop()` signals nothing).
+    private var hasExited: Bool {
+        var status: Int32 = 0
+        guard pid > 0, waitpid(pid, &status, WNOHANG) == pid else { return pid == 0 }
+        pid = 0
+        return true
+    }
+
+    struct PeerFailure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// A loopback port nobody listens on right now.
+    private static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw PeerFailure(description: "no free port: errno \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Starts `arguments` in the background with its output in `log`; closes the test process' descriptors in the
+    /// child as `Subprocess.run` does.
+    private static func spawn(_ arguments: [String], log: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let closeAndExec = #"for f in /proc/$$/fd/*; do n=${f##*/}; if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi; done; exec "$0" "$@""#
+        let argv = (["/bin/bash", "-c", closeAndExec] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        // The test process blocks or ignores signals (SIGTERM among them) that its children must obey.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        posix_spawnattr_setsigmask(&attributes, &signals)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { sigaddset(&signals, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &signals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, "/bin/bash", &actions, &attributes, argv, environ)
+        guard spawned == 0 else { throw PeerFailure(description: "posix_spawn \(arguments[0]) failed: \(spawned)") }
+        return pid
+    }
+}
