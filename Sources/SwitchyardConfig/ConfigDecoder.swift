@@ -74,9 +74,9 @@ struct ConfigDecoder {
         fields.read("name", into: &listener.name, required: true)
         fields.read(
             "mode", into: &listener.mode, noun: "listener mode", required: true,
-            note: " (socks5 comes later)", parse: ListenerMode.init(rawValue:))
+            parse: ListenerMode.init(rawValue:))
         fields.read("listen", into: &listener.listen, required: true)
-        fields.read("pool", into: &listener.pool, required: listener.mode == .forward)
+        fields.read("pool", into: &listener.pool, required: listener.mode.isEgress)
         listener.routes = fields.list("routes")?.map(route) ?? []
         if let tls = fields.mapping("tls", keys: ["cert", "key", "client_ca", "client_auth"]) {
             var settings = ListenerTLSSettings(cert: "", key: "")

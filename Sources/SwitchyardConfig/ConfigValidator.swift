@@ -68,7 +68,7 @@ struct ConfigValidator {
 
     private mutating func check(_ listener: ListenerSettings, at path: String, pools: [PoolSettings]) {
         let poolNames = pools.map(\.name)
-        if listener.mode == .forward || !listener.pool.isEmpty {
+        if listener.mode.isEgress || !listener.pool.isEmpty {
             checkPoolExists(listener.pool, in: poolNames, at: "\(path).pool")
         }
         for (index, route) in listener.routes.enumerated() {
@@ -79,7 +79,7 @@ struct ConfigValidator {
             }
         }
         switch listener.mode {
-        case .forward:
+        case .forward, .socks5:
             if !listener.routes.isEmpty { report("routes belong to reverse listeners", at: "\(path).routes") }
             if listener.tls != nil { report("tls belongs to reverse listeners", at: "\(path).tls") }
             if let destinations = listener.destinations {
@@ -89,9 +89,9 @@ struct ConfigValidator {
             if listener.routes.isEmpty, listener.pool.isEmpty {
                 report("a reverse listener needs \"routes\" (or a \"pool\" for every request)", at: "\(path).routes")
             }
-            if listener.auth != nil { report("proxy auth belongs to forward listeners", at: "\(path).auth") }
+            if listener.auth != nil { report("proxy auth belongs to forward and socks5 listeners", at: "\(path).auth") }
             if listener.destinations != nil {
-                report("destinations belong to forward listeners", at: "\(path).destinations")
+                report("destinations belong to forward and socks5 listeners", at: "\(path).destinations")
             }
         }
         if let tls = listener.tls {
@@ -182,8 +182,8 @@ struct ConfigValidator {
             if modes.contains(.reverse), target.url == nil {
                 report("targets of a pool used by a reverse listener need a url", at: "\(targetPath).url")
             }
-            if modes.contains(.forward), target.url != nil {
-                report("targets of a pool used by a forward listener are egress routes; url is not allowed",
+            if modes.contains(where: \.isEgress), target.url != nil {
+                report("targets of a pool used by a forward or socks5 listener are egress routes; url is not allowed",
                     at: "\(targetPath).url")
             }
             if let first = firstIndexByID[target.id] {

@@ -4,6 +4,12 @@ public enum ListenerMode: String, CaseIterable, Sendable, Equatable {
     case forward
     /// A reverse proxy: requests routed to backend pools, optionally over TLS.
     case reverse
+    /// A SOCKS5 proxy (RFC 1928 CONNECT, optional RFC 1929 username/password) over an egress pool.
+    case socks5
+
+    /// Whether the listener sends clients' traffic out through an egress pool (forward and SOCKS5 listeners):
+    /// it needs a pool, may have proxy users and a destination policy.
+    public var isEgress: Bool { self != .reverse }
 }
 
 /// One listening socket: how it proxies, where it listens, which pool it sends traffic through, and its limits.

@@ -83,7 +83,7 @@ final class RuntimeGeneration: Sendable {
         logger: Logger
     ) -> ProxyListenerSettings {
         switch listener.mode {
-        case .forward:
+        case .forward, .socks5:
             return .forward(
                 listenerName: listener.name,
                 pool: pools[listener.pool]!,
@@ -96,6 +96,7 @@ final class RuntimeGeneration: Sendable {
                 addXForwardedFor: listener.addXForwardedFor,
                 rateLimits: listener.rateLimits.requestRateLimits(clock: SystemClock()),
                 destinationPolicy: destinations,
+                clientProtocol: listener.mode == .socks5 ? .socks5 : .http,
                 metrics: metrics,
                 logger: logger
             )

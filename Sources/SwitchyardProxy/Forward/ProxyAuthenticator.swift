@@ -37,6 +37,18 @@ struct ProxyAuthenticator: Sendable {
         return .authenticated(username: String(decoding: matched[..<colon], as: UTF8.self))
     }
 
+    /// Checks a user name and password given apart (SOCKS5's RFC 1929 login, at most 255 bytes each) the same
+    /// way: every credential compared in constant time.
+    /// - Returns: the user name on a match, else nil.
+    func check(username: String, password: String) -> String? {
+        let given = Array("\(username):\(password)".utf8)
+        var matched = false
+        for credential in credentials where Self.constantTimeEquals(credential, given) {
+            matched = true
+        }
+        return matched ? username : nil
+    }
+
     /// Compares two byte strings in time that depends only on their lengths.
     static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
         var difference = UInt8(truncatingIfNeeded: lhs.count ^ rhs.count)

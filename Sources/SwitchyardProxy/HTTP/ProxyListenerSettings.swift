@@ -4,7 +4,16 @@ import SwitchyardTraffic
 
 /// What one proxy listener's connections share: its planner, credentials, timeouts and logger.
 public final class ProxyListenerSettings: Sendable {
+    /// What clients speak to a listener.
+    public enum ClientProtocol: Sendable {
+        /// HTTP/1: forward (absolute-form and CONNECT) or reverse requests.
+        case http
+        /// SOCKS5 (RFC 1928), CONNECT only, with RFC 1929 logins when the listener has users.
+        case socks5
+    }
+
     let listenerName: String
+    let clientProtocol: ClientProtocol
     let planner: any RequestPlanner
     let authenticator: ProxyAuthenticator?
     /// Give every request an `X-Request-Id` (the client's, or a new one) and log it.
@@ -27,10 +36,12 @@ public final class ProxyListenerSettings: Sendable {
         maxHeaderBytes: Int,
         assignsRequestIDs: Bool,
         tls: TLSContextSource? = nil,
+        clientProtocol: ClientProtocol = .http,
         metrics: ListenerMetrics?,
         logger: Logger
     ) {
         self.listenerName = listenerName
+        self.clientProtocol = clientProtocol
         self.planner = planner
         self.authenticator = users.map { ProxyAuthenticator(users: $0) }
         self.assignsRequestIDs = assignsRequestIDs
@@ -42,8 +53,8 @@ public final class ProxyListenerSettings: Sendable {
         self.logger = logger
     }
 
-    /// A forward (egress) listener: absolute-URI requests and CONNECT, leaving through `pool`'s targets, to the
-    /// destinations `destinationPolicy` allows.
+    /// A forward (egress) listener: absolute-URI requests and CONNECT — or, with `clientProtocol` `.socks5`,
+    /// SOCKS5 CONNECTs — leaving through `pool`'s targets, to the destinations `destinationPolicy` allows.
     public static func forward(
         listenerName: String,
         pool: UpstreamPool,
@@ -56,6 +67,7 @@ public final class ProxyListenerSettings: Sendable {
         addXForwardedFor: Bool,
         rateLimits: RequestRateLimits? = nil,
         destinationPolicy: DestinationPolicy,
+        clientProtocol: ClientProtocol = .http,
         metrics: ListenerMetrics? = nil,
         logger: Logger
     ) -> ProxyListenerSettings {
@@ -74,6 +86,7 @@ public final class ProxyListenerSettings: Sendable {
             headerReadTimeout: headerReadTimeout,
             maxHeaderBytes: maxHeaderBytes,
             assignsRequestIDs: false,
+            clientProtocol: clientProtocol,
             metrics: metrics,
             logger: logger
         )
