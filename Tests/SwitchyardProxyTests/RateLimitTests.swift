@@ -22,7 +22,8 @@ struct RateLimitTests {
             #expect(allowed.count + limited.count == answers.count, "\(answers.statusCounts)")
             let expected: ClosedRange<Int> = (5 * 95 + 10)...(5 * 105 + 10)
             #expect(expected.contains(allowed.count), "\(answers.statusCounts)")
-            #expect(limited.count > allowed.count, "the clients offered well above the limit")
+            // The clients offered more than the limit (had they offered less, `allowed` would fall short above).
+            #expect(!limited.isEmpty, "the clients offered above the limit")
             #expect(limited.allSatisfy { Int($0.headers["retry-after"] ?? "") ?? 0 >= 1 })
             #expect(origin.requests.count == allowed.count)
         }
