@@ -16,7 +16,9 @@ final class TunnelDialer {
     private(set) var request: UpstreamRequest
     private let planner: any RequestPlanner
     private let eventLoop: any EventLoop
-    private let completion: (Outcome) -> Void
+    /// Called once with the outcome, then dropped: the caller usually holds this dialer, and the closure the
+    /// caller, so keeping it would keep both (and the request) alive after the tunnel ended.
+    private var completion: ((Outcome) -> Void)?
     private var failover = Failover()
     private var isOver = false
 
@@ -39,9 +41,16 @@ final class TunnelDialer {
 
     /// The client went away: stop, and give back the target.
     func cancel() {
+        completion = nil
         guard !isOver else { return }
         isOver = true
         request.lease.release()
+    }
+
+    private func finish(_ outcome: Outcome) {
+        let completion = self.completion
+        self.completion = nil
+        completion?(outcome)
     }
 
     private func dial() {
@@ -61,7 +70,7 @@ final class TunnelDialer {
             case .success(let channel):
                 self.isOver = true
                 self.request.lease.report(.connected)
-                self.completion(.connected(channel))
+                self.finish(.connected(channel))
             case .failure(let error):
                 let failure = UpstreamFailure(
                     error, host: destination.host, port: destination.port, route: self.request.lease.route)
@@ -79,7 +88,7 @@ final class TunnelDialer {
                 self.isOver = true
                 if let result = failure.result { self.request.lease.report(result) }
                 self.request.lease.release()
-                self.completion(.failed(failure))
+                self.finish(.failed(failure))
             }
         }
     }

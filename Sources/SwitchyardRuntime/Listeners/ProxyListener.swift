@@ -52,8 +52,10 @@ final class ProxyListener: Sendable {
     var mode: ListenerMode { current.withLock { $0.mode } }
     var connections: ConnectionLimiter { current.withLock { $0.connections } }
     var tls: TLSContextSource? { current.withLock { $0.tls } }
+    /// The settings new connections get now.
+    var proxySettings: ProxyListenerSettings { current.withLock { $0.proxySettings } }
     /// Where the listener's requests are counted.
-    var metrics: ListenerMetrics? { current.withLock { $0.proxySettings.metrics } }
+    var metrics: ListenerMetrics? { proxySettings.metrics }
 
     /// Gives connections accepted from now on `settings` (a reloaded config); open ones keep theirs. The limits keep
     /// counting the connections already open.
