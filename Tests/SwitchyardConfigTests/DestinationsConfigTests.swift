@@ -92,7 +92,7 @@ import Testing
               web: { targets: [ { url: "http://127.0.0.1:9000" } ] }
             """
         #expect(issues(in: yaml).map(\.description) == [
-            "cfg.yaml:2: listeners[0].destinations: destinations belong to forward listeners"
+            "cfg.yaml:2: listeners[0].destinations: destinations belong to forward and socks5 listeners"
         ])
     }
 }

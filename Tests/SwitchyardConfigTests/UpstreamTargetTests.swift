@@ -97,7 +97,7 @@ import Testing
                 "cfg.yaml:13: pools.fleet.targets[0].connect_timeout: must be greater than 0, got 0s",
                 "cfg.yaml:14: pools.fleet.targets[1].upstream: unsupported scheme \"socks4\": expected http:// or socks5://",
                 "cfg.yaml:17: pools.fleet.targets[2]: a target has either url (backend) or upstream (egress proxy), not both",
-                "cfg.yaml:18: pools.fleet.targets[2].url: targets of a pool used by a forward listener are egress routes; url is not allowed",
+                "cfg.yaml:18: pools.fleet.targets[2].url: targets of a pool used by a forward or socks5 listener are egress routes; url is not allowed",
             ])
     }
 
