@@ -4,7 +4,9 @@ import Testing
 /// accounting as a forward listener, RFC 1929 logins, and RFC 1928 reply codes for what it refuses.
 @Suite(.timeLimit(.minutes(2)))
 struct SOCKS5ListenerTests {
-    private func yaml(users: Bool = false, destinations: String = ProxyHarness.loopbackDestinations) -> String {
+    private func yaml(
+        users: Bool = false, destinations: String = ProxyHarness.loopbackDestinations, maxConnections: Int = 100
+    ) -> String {
         let auth = users ? "    auth: { users: [ { username: alice, password: \"alice-password\" } ] }\n" : ""
         return """
             log: { level: error, format: text }
@@ -13,6 +15,7 @@ struct SOCKS5ListenerTests {
                 mode: socks5
                 listen: "127.0.0.1:0"
                 pool: outbound
+                max_connections: \(maxConnections)
                 destinations: \(destinations)
             \(auth)    timeouts: { connect: 5s, idle: 60s, header_read: 500ms, shutdown: 5s }
             pools:
@@ -75,6 +78,16 @@ struct SOCKS5ListenerTests {
             let silent = try RawClient(port: proxy.port)
             #expect(try silent.receiveAll().isEmpty, "closed after header_read with nothing sent")
             #expect(try await proxy.activeConnectionsReturnToZero(within: 5))
+        }
+    }
+
+    @Test func aConnectionOverTheLimitIsClosedWithoutAnHTTPAnswer() async throws {
+        try await withProxy(yaml: yaml(maxConnections: 1)) { proxy, _ in
+            let holder = try RawClient(port: proxy.port)
+            try holder.send([0x05, 0x01, 0x00])
+            #expect(try holder.receive() == [0x05, 0x00])
+            let refused = try RawClient(port: proxy.port)
+            #expect(try refused.receiveAll().isEmpty, "a SOCKS5 client gets no HTTP 503, only the close")
         }
     }
 }

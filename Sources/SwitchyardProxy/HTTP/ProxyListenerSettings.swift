@@ -13,7 +13,7 @@ public final class ProxyListenerSettings: Sendable {
     }
 
     let listenerName: String
-    let clientProtocol: ClientProtocol
+    public let clientProtocol: ClientProtocol
     let planner: any RequestPlanner
     let authenticator: ProxyAuthenticator?
     /// Give every request an `X-Request-Id` (the client's, or a new one) and log it.
