@@ -143,28 +143,34 @@ struct FlatOptionsApplier {
             option: source, at: ConfigPath.key(field, in: ConfigPath.key(config.pools[index].name, in: "pools")))
     }
 
-    /// Changes the health check of the first forward listener's pool, which must have one.
+    /// Changes a part of the first forward listener's pool that the pool must have (its health check or circuit
+    /// breaker); `missing` says how to add it when it has none.
+    private mutating func updatePart<Part>(
+        _ part: WritableKeyPath<PoolSettings, Part?>, _ field: String, from source: String, missing: String,
+        _ update: (inout Part) -> Void
+    ) throws(ValueError) {
+        var isMissing = false
+        updatePool(field, from: source) { pool in
+            guard pool[keyPath: part] != nil else { return isMissing = true }
+            update(&pool[keyPath: part]!)
+        }
+        if isMissing { throw ValueError(missing) }
+    }
+
     private mutating func updateHealthCheck(
         _ field: String, from source: String, _ update: (inout HealthCheckSettings) -> Void
     ) throws(ValueError) {
-        var missing = false
-        updatePool("health_check.\(field)", from: source) { pool in
-            guard pool.resilience.healthCheck != nil else { return missing = true }
-            update(&pool.resilience.healthCheck!)
-        }
-        if missing { throw ValueError("the pool has no health check: add --health-check-enabled true") }
+        try updatePart(
+            \.resilience.healthCheck, "health_check.\(field)", from: source,
+            missing: "the pool has no health check: add --health-check-enabled true", update)
     }
 
-    /// Changes the circuit breaker of the first forward listener's pool, which must have one.
     private mutating func updateCircuitBreaker(
         _ field: String, from source: String, _ update: (inout CircuitBreakerSettings) -> Void
     ) throws(ValueError) {
-        var missing = false
-        updatePool("circuit_breaker.\(field)", from: source) { pool in
-            guard pool.resilience.circuitBreaker != nil else { return missing = true }
-            update(&pool.resilience.circuitBreaker!)
-        }
-        if missing { throw ValueError("the pool has no circuit breaker: add --circuit-breaker-enabled true") }
+        try updatePart(
+            \.resilience.circuitBreaker, "circuit_breaker.\(field)", from: source,
+            missing: "the pool has no circuit breaker: add --circuit-breaker-enabled true", update)
     }
 
     private mutating func forwardListenerIndex(for source: String) -> Int? {

@@ -124,23 +124,6 @@ struct ReloadTests {
         }
     }
 
-    /// A port that was free a moment ago, for a listener the test moves to.
-    private func freeLoopbackPort() throws -> Int {
-        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(probe) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(probe, $0, length) == 0 && getsockname(probe, $0, &length) == 0
-            }
-        }
-        guard bound else { throw RawClient.Failure(description: "no free port: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     @Test func aPerTargetLimitHoldsAcrossAReloadThatChangesTheWeight() async throws {
         try await withResources { resources in
             let echo = resources.track(try await TCPServer.echo(group: resources.group))

@@ -35,9 +35,7 @@ final class ConnectResponseSplitter: ChannelInboundHandler, RemovableChannelHand
     func removeHandler(context: ChannelHandlerContext, removalToken: ChannelHandlerContext.RemovalToken) {
         let bytes = held
         held = []
-        for buffer in bytes { context.fireChannelRead(wrapInboundOut(buffer)) }
-        if !bytes.isEmpty { context.fireChannelReadComplete() }
-        context.leavePipeline(removalToken: removalToken)
+        context.leavePipeline(passingOn: bytes, removalToken: removalToken)
     }
 }
 
@@ -52,5 +50,15 @@ final class ConnectReplyObserver: ChannelInboundHandler, RemovableChannelHandler
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head(let head) = unwrapInboundIn(data) { status = head.status.code }
         context.fireChannelRead(data)
+    }
+}
+
+extension ChannelHandlerContext {
+    /// Leaves the pipeline after passing on `held`: the bytes a handshake handler read past its own messages (the
+    /// destination's first bytes), which belong to whoever comes next.
+    func leavePipeline(passingOn held: [ByteBuffer], removalToken: RemovalToken) {
+        for buffer in held { fireChannelRead(NIOAny(buffer)) }
+        if !held.isEmpty { fireChannelReadComplete() }
+        leavePipeline(removalToken: removalToken)
     }
 }

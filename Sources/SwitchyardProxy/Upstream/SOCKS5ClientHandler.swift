@@ -64,9 +64,7 @@ final class SOCKS5ClientHandler: ChannelInboundHandler, RemovableChannelHandler 
     func removeHandler(context: ChannelHandlerContext, removalToken: ChannelHandlerContext.RemovalToken) {
         let bytes = held
         held = []
-        for buffer in bytes { context.fireChannelRead(wrapInboundOut(buffer)) }
-        if !bytes.isEmpty { context.fireChannelReadComplete() }
-        context.leavePipeline(removalToken: removalToken)
+        context.leavePipeline(passingOn: bytes, removalToken: removalToken)
     }
 
     private func start(context: ChannelHandlerContext) {

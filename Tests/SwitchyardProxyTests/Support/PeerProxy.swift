@@ -76,7 +76,7 @@ final class PeerProxy {
             let directory = NSTemporaryDirectory() + "switchyard-\(name)-\(UUID().uuidString)"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             chmod(directory, 0o777)
-            let port = try freePort()
+            let port = try freeLoopbackPort()
             let arguments = try command(port, directory)
             let pid = try spawn(arguments, log: "\(directory)/output.log")
             let peer = PeerProxy(name: name, port: port, directory: directory, pid: pid)
@@ -122,23 +122,6 @@ final class PeerProxy {
 
     struct PeerFailure: Error, CustomStringConvertible {
         var description: String
-    }
-
-    /// A loopback port nobody listens on right now.
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw PeerFailure(description: "no free port: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// Starts `arguments` in the background with its output in `log`; closes the test process' descriptors in the

@@ -1,4 +1,8 @@
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import NIOCore
 import NIOPosix
 
@@ -158,4 +162,22 @@ private final class TruncatingHandler: ChannelInboundHandler {
             context.close(promise: nil)
         }
     }
+}
+
+/// A loopback port nobody listens on right now (bound, read and closed), for a peer or listener a test starts on a
+/// known port.
+func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+        }
+    }
+    guard bound else { throw RawClient.Failure(description: "no free port: errno \(errno)") }
+    return Int(UInt16(bigEndian: address.sin_port))
 }
