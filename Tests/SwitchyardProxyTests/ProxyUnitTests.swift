@@ -44,6 +44,27 @@ struct HopByHopHeadersTests {
         HopByHopHeaders.strip(&headers)
         #expect(headers.map(\.name).sorted() == ["Accept", "Transfer-Encoding"])
     }
+
+    @Test func namesAreMatchedIgnoringCaseAndSpacesAndFramingHeadersStay() {
+        var headers: HTTPHeaders = [
+            "CONNECTION": " x-one ,\tX-TWO\t, Content-Length, HOST,, transfer-ENCODING", "x-One": "1", "X-two": "2",
+            "Content-Length": "3", "Host": "a", "UPGRADE": "h2c", "X-Keep": "k",
+        ]
+        HopByHopHeaders.strip(&headers)
+        #expect(headers.map(\.name).sorted() == ["Content-Length", "Host", "X-Keep"])
+    }
+
+    @Test func headersWithoutHopByHopOnesAreLeftAsTheyAre() {
+        var headers: HTTPHeaders = ["Server": "nginx", "Content-Type": "text/plain", "Content-Length": "100"]
+        let before = headers
+        HopByHopHeaders.strip(&headers)
+        #expect(headers == before)
+        #expect("  a b\t".dropFirst(0).trimmingSpaces() == "a b")
+        #expect(" \t ".dropFirst(0).trimmingSpaces() == "")
+        #expect("Keep-Alive".equalsIgnoringASCIICase("keep-alive"))
+        #expect(!"keep-alivf".equalsIgnoringASCIICase("keep-alive"))
+        #expect(!"[eep-alive".equalsIgnoringASCIICase("{eep-alive"), "only A-Z fold")
+    }
 }
 
 struct ProxyAuthenticatorTests {

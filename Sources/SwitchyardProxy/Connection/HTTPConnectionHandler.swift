@@ -67,6 +67,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// The listener's connections whose head is still incomplete after a read, and whether this one holds a place.
     private let incompleteHeads: ConnectionLimiter?
     private var holdsIncompleteHead = false
+    /// The client's address, and its IP as text, read once per connection rather than per request.
+    private lazy var client: (address: SocketAddress?, ip: String?) = {
+        let address = context.channel.remoteAddress
+        return (address, address?.ipAddress)
+    }()
 
     init(settings: ProxyListenerSettings, watcher: RequestStartWatcher, incompleteHeads: ConnectionLimiter?) {
         self.settings = settings
@@ -254,14 +259,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             if refusal != nil { settings.metrics?.authFailures.increment() }
         }
         let requestID = settings.assignsRequestIDs ? (head.headers.first(name: "x-request-id") ?? RequestID.make()) : nil
-        let client = context.channel.remoteAddress
         let record = RequestRecord(
-            method: head.method.rawValue, host: head.uri, requestID: requestID, user: user, client: client,
+            method: head.method.rawValue, host: head.uri, requestID: requestID, user: user, client: client.address,
             settings: settings)
         current = Current(head: head, record: record)
         if let refusal { return fail(refusal.status, refusal.message) }
         let plan = settings.planner.plan(
-            head, client: ClientContext(ip: client?.ipAddress, user: user, requestID: requestID))
+            head, client: ClientContext(ip: client.ip, user: user, requestID: requestID))
         carry(out: plan, deadline: nil)
     }
 
@@ -363,7 +367,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             current = Current(
                 head: HTTPRequestHead(version: .http1_1, method: .RAW(value: "-"), uri: "-"),
                 record: RequestRecord(
-                    method: "-", host: "-", requestID: nil, user: nil, client: context.channel.remoteAddress,
+                    method: "-", host: "-", requestID: nil, user: nil, client: client.address,
                     settings: settings))
             answer(status ?? .badRequest, message)
         case .answerHeadTimeout:

@@ -27,7 +27,7 @@ struct ProxyAuthenticator: Sendable {
         guard header.utf8.count <= Self.maxHeaderBytes else { return .rejected }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "basic",
-            let decoded = Base64.decode(parts[1].trimmingSpaces())
+            let decoded = Base64.decode(String(parts[1].trimmingSpaces()))
         else { return .rejected }
         var matched: [UInt8]? = nil
         for credential in credentials where Self.constantTimeEquals(credential, decoded) {

@@ -15,7 +15,9 @@ struct ProxyDestination: Equatable, Sendable {
 
     /// Parses `http://host[:port][/path][?query]`. Only `http` is accepted: TLS goes through CONNECT.
     static func parseAbsoluteURI(_ uri: String) -> ProxyDestination? {
-        parse(uri, allowingTLS: false)?.destination
+        // Origin form (`/path`), what nearly every reverse request carries, is never an absolute URI.
+        guard uri.utf8.first != UInt8(ascii: "/") else { return nil }
+        return parse(uri, allowingTLS: false)?.destination
     }
 
     /// Parses a backend target's `http://` or `https://` URL; `usesTLS` tells which.

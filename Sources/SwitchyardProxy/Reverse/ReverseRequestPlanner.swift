@@ -27,10 +27,10 @@ struct ReverseRequestPlanner: RequestPlanner {
             }
             head.uri = absolute.originForm ?? "/"
         }
-        guard let route = routes.match(head) else {
-            return .reject(.notFound, "no route for \(RouteTable.requestHost(head))\(head.uri.prefix { $0 != "?" })")
-        }
         let hostKey = RouteTable.requestHost(head)
+        guard let route = routes.match(head, host: hostKey) else {
+            return .reject(.notFound, "no route for \(hostKey)\(head.uri.prefix { $0 != "?" })")
+        }
         let limitRequest = RequestRateLimits.Request(
             clientIP: client.ip, user: client.user, route: route.name, destinationHost: hostKey)
         if let refusal = rateLimitRefusal(limitRequest, listener: rateLimits, pool: route.pool) { return refusal }

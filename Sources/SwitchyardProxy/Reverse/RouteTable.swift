@@ -4,8 +4,8 @@ import NIOHTTP1
 struct RouteTable: Sendable {
     var routes: [ReverseRoute]
 
-    func match(_ head: HTTPRequestHead) -> ReverseRoute? {
-        let host = Self.requestHost(head)
+    /// The first route the request matches; `host` is its `requestHost`.
+    func match(_ head: HTTPRequestHead, host: String) -> ReverseRoute? {
         let path = head.uri.prefix { $0 != "?" }
         return routes.first { $0.matches(host: host, path: path, head: head) }
     }
@@ -23,7 +23,7 @@ struct RouteTable: Sendable {
         if authority.first == "[", let close = authority.firstIndex(of: "]") {
             return authority[authority.index(after: authority.startIndex)..<close].lowercased()
         }
-        return (authority.split(separator: ":", maxSplits: 1).first ?? "").lowercased()
+        return authority[..<(authority.firstIndex(of: ":") ?? authority.endIndex)].lowercased()
     }
 }
 
