@@ -67,6 +67,15 @@ struct HopByHopHeadersTests {
     }
 }
 
+struct RequestIDTests {
+    @Test func idsAre32LowerCaseHexDigitsAndDiffer() {
+        let ids = (0..<1000).map { _ in RequestID.make() }
+        #expect(Set(ids).count == 1000)
+        for id in ids { #expect(id.utf8.count == 32 && id.utf8.allSatisfy { "0123456789abcdef".utf8.contains($0) }) }
+        #expect(Set(ids.map { $0.prefix(1) }).count > 8, "every digit position varies, the first included")
+    }
+}
+
 struct ProxyAuthenticatorTests {
     let authenticator = ProxyAuthenticator(users: [("alice", "s3cret"), ("bob", "pa:ss")])
 

@@ -17,23 +17,50 @@ enum HopByHopHeaders {
     ]
 
     static func strip(_ headers: inout HTTPHeaders) {
-        var present: [String] = []
-        var named: [Substring] = []
+        // One pass notes which of the fixed names are there (a bit each) and the `Connection` values; nothing is
+        // allocated unless `Connection` names a header of its own, which is rare.
+        var presentFixed: UInt16 = 0
+        var connection: String?
+        var moreConnection: [String] = []
         for (name, value) in headers {
-            if name.equalsIgnoringASCIICase("connection") {
-                for token in value.split(separator: ",") {
-                    let token = token.trimmingSpaces()
-                    if !token.isEmpty, !protected.contains(where: { token.equalsIgnoringASCIICase($0) }) {
-                        named.append(token)
-                    }
-                }
+            guard let index = fixedIndex(of: name) else { continue }
+            presentFixed |= 1 << index
+            if index == 0 {
+                if connection == nil { connection = value } else { moreConnection.append(value) }
             }
-            if fixed.contains(where: { name.equalsIgnoringASCIICase($0) }) { present.append(name) }
         }
-        guard !present.isEmpty || !named.isEmpty else { return }
-        for name in present { headers.remove(name: name) }
-        for name in named where !fixed.contains(where: { name.equalsIgnoringASCIICase($0) }) {
-            headers.remove(name: String(name))
+        guard presentFixed != 0 else { return }
+        if let connection { removeHeaders(namedIn: connection, from: &headers) }
+        for value in moreConnection { removeHeaders(namedIn: value, from: &headers) }
+        for (index, name) in fixed.enumerated() where presentFixed & (1 << index) != 0 {
+            headers.remove(name: name)
+        }
+    }
+
+    /// Removes the headers a `Connection` value names, except the fixed ones (removed anyway) and the protected.
+    private static func removeHeaders(namedIn connection: String, from headers: inout HTTPHeaders) {
+        forEachToken(in: connection) { token in
+            if fixedIndex(of: token) == nil, !protected.contains(where: { token.equalsIgnoringASCIICase($0) }) {
+                headers.remove(name: String(token))
+            }
+        }
+    }
+
+    /// The index of `name` in `fixed` (`Connection` is 0), ignoring case.
+    private static func fixedIndex(of name: some StringProtocol) -> Int? {
+        let length = name.utf8.count
+        guard length == 2 || length == 7 || length == 10 || length >= 16 && length <= 19 else { return nil }
+        return fixed.firstIndex { $0.utf8.count == length && name.equalsIgnoringASCIICase($0) }
+    }
+
+    /// Calls `body` with each non-empty, trimmed token of a comma-separated list.
+    private static func forEachToken(in list: String, _ body: (Substring) -> Void) {
+        var rest = list[...]
+        while !rest.isEmpty {
+            let comma = rest.firstIndex(of: ",") ?? rest.endIndex
+            let token = rest[..<comma].trimmingSpaces()
+            if !token.isEmpty { body(token) }
+            rest = comma == rest.endIndex ? "" : rest[rest.index(after: comma)...]
         }
     }
 }

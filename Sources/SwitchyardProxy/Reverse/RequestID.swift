@@ -13,18 +13,23 @@ enum RequestID {
 
     static func make() -> String {
         let sequence = counter.wrappingAdd(1, ordering: .relaxed).newValue
-        return hex(mix(sequence ^ key.0)) + hex(mix(sequence &+ key.1))
+        let halves = (mix(sequence ^ key.0), mix(sequence &+ key.1))
+        return String(unsafeUninitializedCapacity: 32) { bytes in
+            for digit in 0..<32 {
+                let half = digit < 16 ? halves.0 : halves.1
+                let nibble = Int((half >> UInt64(60 - 4 * (digit % 16))) & 0xF)
+                bytes[digit] = hexDigits[nibble]
+            }
+            return 32
+        }
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     private static func mix(_ value: UInt64) -> UInt64 {
         var z = value &+ 0x9E37_79B9_7F4A_7C15
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
-    }
-
-    private static func hex(_ value: UInt64) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }
