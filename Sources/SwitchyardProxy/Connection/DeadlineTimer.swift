@@ -4,17 +4,19 @@ import NIOCore
 ///
 /// A timer is scheduled only when the new deadline is earlier than the one already scheduled (or none is); a timer
 /// that fires before the current deadline re-arms itself for it. A keep-alive connection that moves its deadline
-/// forward on every request thus schedules about one timer per timeout period instead of one per request.
-/// Confined to its event loop.
+/// forward on every request thus schedules about one timer per timeout period instead of one per request, and a
+/// tunnel that moves its deadline on every read none at all. A connection that becomes a tunnel hands its timer to
+/// the relay (`expired` is replaced), so no timer is cancelled and scheduled again in between: cancelling one costs
+/// a scan of the event loop's pending timers. Confined to its event loop.
 final class DeadlineTimer {
     private let eventLoop: any EventLoop
-    private let expired: () -> Void
+    /// Called on the loop when the deadline passes (once per deadline set); its owner may replace it.
+    var expired: () -> Void
     /// When `expired` is due; nil when nothing is.
     private var deadline: NIODeadline?
     /// The pending timer and when it fires.
     private var scheduled: (task: Scheduled<Void>, at: NIODeadline)?
 
-    /// - Parameter expired: called on the loop when the deadline passes (once per deadline set).
     init(eventLoop: any EventLoop, expired: @escaping () -> Void) {
         self.eventLoop = eventLoop
         self.expired = expired

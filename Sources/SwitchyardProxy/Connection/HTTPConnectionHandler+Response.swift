@@ -133,7 +133,8 @@ extension HTTPConnectionHandler: ExchangeResponder {
         let lease = current.lease
         let status = current.status ?? 200
         try TunnelRelay.splice(
-            client: context.channel, after: self, upstream: upstream, idleTimeout: settings.idleTimeout
+            client: context.channel, after: self, upstream: upstream, idleTimeout: settings.idleTimeout,
+            idleTimer: takeTimer()
         ) { up, down in
             record.bytesIn += up
             record.bytesOut += down

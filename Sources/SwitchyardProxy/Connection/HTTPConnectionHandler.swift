@@ -214,6 +214,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     // MARK: Timeouts
 
+    /// Hands this connection's timer over (to the tunnel relay that replaces this handler), so that leaving the
+    /// pipeline cancels nothing.
+    func takeTimer() -> DeadlineTimer? {
+        defer { timer = nil }
+        return timer
+    }
+
     private func requestBytesArrived() {
         if case .idle = machine.state { timer?.set(context.eventLoop.now + settings.headerReadTimeout) }
     }

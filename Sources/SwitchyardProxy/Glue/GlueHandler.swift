@@ -5,8 +5,8 @@ import NIOCore
 ///
 /// Memory stays bounded without buffers of our own: a side only asks its channel for more bytes while the
 /// partner is writable, and asks again when the partner's writability returns. Half-close is propagated
-/// (the channels must allow remote half-closure); an error, an idle timeout or a full close on either side
-/// closes both.
+/// (the channels must allow remote half-closure); an error or a full close on either side closes both (the relay's
+/// idle timeout closes the client side).
 final class GlueHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -17,17 +17,28 @@ final class GlueHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var bytesRead = 0
     }
 
+    /// The relay's one idle deadline, shared by both sides: every read moves it (without scheduling anything).
+    struct IdleWatch {
+        let timer: DeadlineTimer
+        let timeout: TimeAmount
+
+        func moved() { timer.set(.now() + timeout) }
+    }
+
     private var partner: GlueHandler?
+    private let idle: IdleWatch?
     private var context: ChannelHandlerContext?
     private var pendingRead = false
     let counter = Counter()
 
-    private init() {}
+    private init(idle: IdleWatch?) {
+        self.idle = idle
+    }
 
-    /// A linked pair: add one to each channel's pipeline.
-    static func matchedPair() -> (GlueHandler, GlueHandler) {
-        let first = GlueHandler()
-        let second = GlueHandler()
+    /// A linked pair: add one to each channel's pipeline. With `idle`, bytes read on either side keep the pair alive.
+    static func matchedPair(idle: IdleWatch? = nil) -> (GlueHandler, GlueHandler) {
+        let first = GlueHandler(idle: idle)
+        let second = GlueHandler(idle: idle)
         first.partner = second
         second.partner = first
         return (first, second)
@@ -75,6 +86,7 @@ final class GlueHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         counter.bytesRead += unwrapInboundIn(data).readableBytes
+        idle?.moved()
         partner?.partnerWrite(data)
     }
 
@@ -89,8 +101,6 @@ final class GlueHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, case .inputClosed = event {
             partner?.partnerWriteEOF()
-        } else if event is IdleStateHandler.IdleStateEvent {
-            context.close(promise: nil)
         } else if event is ChannelShouldQuiesceEvent {
             // A tunnel in progress is allowed to finish within the shutdown grace period.
         } else {
