@@ -9,7 +9,7 @@ struct ProxyDestination: Equatable, Sendable {
 
     /// The authority as it belongs in a `Host` header: brackets for IPv6, port omitted when it is 80.
     var hostHeader: String {
-        let bracketed = host.contains(":") ? "[\(host)]" : host
+        let bracketed = host.utf8.contains(UInt8(ascii: ":")) ? "[\(host)]" : host
         return port == 80 ? bracketed : "\(bracketed):\(port)"
     }
 
@@ -25,19 +25,33 @@ struct ProxyDestination: Equatable, Sendable {
         parse(url, allowingTLS: true)
     }
 
+    // The parsers below walk bytes, not Characters: they run on every forward request, and everything they accept
+    // is ASCII.
     private static func parse(_ uri: String, allowingTLS: Bool) -> (destination: ProxyDestination, usesTLS: Bool)? {
-        guard let schemeEnd = uri.firstRange(of: "://") else { return nil }
-        let scheme = uri[..<schemeEnd.lowerBound].lowercased()
-        let usesTLS = scheme == "https"
-        guard scheme == "http" || (allowingTLS && usesTLS) else { return nil }
-        let rest = uri[schemeEnd.upperBound...]
-        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
-        let defaultPort = usesTLS ? 443 : 80
-        guard var destination = parseAuthority(rest[..<authorityEnd], defaultPort: defaultPort) else { return nil }
+        let text = uri[...]
+        let usesTLS: Bool
+        if text.utf8.starts(with: "http://".utf8, by: equalIgnoringASCIICase) {
+            usesTLS = false
+        } else if allowingTLS, text.utf8.starts(with: "https://".utf8, by: equalIgnoringASCIICase) {
+            usesTLS = true
+        } else {
+            return nil
+        }
+        let rest = text.dropFirst(usesTLS ? 8 : 7)
+        let authorityEnd =
+            rest.utf8.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+            ?? rest.endIndex
+        guard var destination = parseAuthority(rest[..<authorityEnd], defaultPort: usesTLS ? 443 : 80) else {
+            return nil
+        }
         var target = rest[authorityEnd...]
-        if let fragment = target.firstIndex(of: "#") { target = target[..<fragment] }
-        destination.originForm = target.isEmpty ? "/" : (target.first == "?" ? "/" + target : String(target))
+        if let fragment = target.utf8.firstIndex(of: UInt8(ascii: "#")) { target = target[..<fragment] }
+        destination.originForm = target.isEmpty ? "/" : (target.utf8.first == UInt8(ascii: "?") ? "/" + target : String(target))
         return (destination, usesTLS)
+    }
+
+    private static func equalIgnoringASCIICase(_ byte: UInt8, _ lower: UInt8) -> Bool {
+        byte == lower || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") && byte &+ 32 == lower)
     }
 
     /// Parses a CONNECT target, `host:port` (the port is required).
@@ -46,33 +60,32 @@ struct ProxyDestination: Equatable, Sendable {
     }
 
     private static func parseAuthority(_ authority: Substring, defaultPort: Int?) -> ProxyDestination? {
-        guard !authority.isEmpty, !authority.contains("@") else { return nil }
+        let bytes = authority.utf8
+        guard !bytes.isEmpty, !bytes.contains(UInt8(ascii: "@")) else { return nil }
         let host: Substring
         let portText: Substring?
-        if authority.first == "[" {
-            guard let close = authority.firstIndex(of: "]") else { return nil }
+        if bytes.first == UInt8(ascii: "[") {
+            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")) else { return nil }
             host = authority[authority.index(after: authority.startIndex)..<close]
             let after = authority[authority.index(after: close)...]
             if after.isEmpty {
                 portText = nil
             } else {
-                guard after.first == ":" else { return nil }
+                guard after.utf8.first == UInt8(ascii: ":") else { return nil }
                 portText = after.dropFirst()
             }
-        } else if let colon = authority.firstIndex(of: ":") {
+        } else if let colon = bytes.firstIndex(of: UInt8(ascii: ":")) {
             host = authority[..<colon]
             portText = authority[authority.index(after: colon)...]
-            guard !(portText!.contains(":")) else { return nil }
+            guard !portText!.utf8.contains(UInt8(ascii: ":")) else { return nil }
         } else {
             host = authority
             portText = nil
         }
-        guard !host.isEmpty, host.allSatisfy(Self.isHostCharacter) else { return nil }
+        guard !host.isEmpty, host.utf8.allSatisfy(Self.isHostByte) else { return nil }
         let port: Int
         if let portText {
-            guard !portText.isEmpty, portText.count <= 5, portText.allSatisfy(\.isASCIIDigit),
-                let value = Int(portText), (1...65535).contains(value)
-            else { return nil }
+            guard let value = parsePort(portText) else { return nil }
             port = value
         } else if let defaultPort {
             port = defaultPort
@@ -82,8 +95,19 @@ struct ProxyDestination: Equatable, Sendable {
         return ProxyDestination(host: String(host), port: port, originForm: nil)
     }
 
-    private static func isHostCharacter(_ character: Character) -> Bool {
-        guard character.isASCII, let value = character.asciiValue else { return false }
+    /// 1 to 5 ASCII digits naming a port from 1 to 65535.
+    private static func parsePort(_ text: Substring) -> Int? {
+        let digits = text.utf8
+        guard !digits.isEmpty, digits.count <= 5 else { return nil }
+        var value = 0
+        for digit in digits {
+            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int(digit - UInt8(ascii: "0"))
+        }
+        return (1...65535).contains(value) ? value : nil
+    }
+
+    private static func isHostByte(_ value: UInt8) -> Bool {
         switch value {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"),
@@ -93,8 +117,4 @@ struct ProxyDestination: Equatable, Sendable {
             return false
         }
     }
-}
-
-extension Character {
-    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }
