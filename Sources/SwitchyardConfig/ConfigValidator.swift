@@ -81,7 +81,6 @@ struct ConfigValidator {
         switch listener.mode {
         case .forward, .socks5:
             if !listener.routes.isEmpty { report("routes belong to reverse listeners", at: "\(path).routes") }
-            if listener.tls != nil { report("tls belongs to reverse listeners", at: "\(path).tls") }
             if let destinations = listener.destinations {
                 check(destinations, at: "\(path).destinations", users: listener.auth?.users.map(\.username) ?? [])
             }

@@ -22,7 +22,7 @@ public struct ListenerSettings: Sendable, Equatable {
     public var pool: String
     /// A reverse listener's routes, in match order.
     public var routes: [RouteSettings]
-    /// TLS for a reverse listener; nil serves plain HTTP.
+    /// TLS towards the listener's clients (any mode); nil serves plain TCP.
     public var tls: ListenerTLSSettings?
     /// Add an RFC 7239 `Forwarded` header (reverse listeners; `X-Forwarded-*` are always set).
     public var addForwarded: Bool

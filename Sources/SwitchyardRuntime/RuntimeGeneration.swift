@@ -97,6 +97,7 @@ final class RuntimeGeneration: Sendable {
                 rateLimits: listener.rateLimits.requestRateLimits(clock: SystemClock()),
                 destinationPolicy: destinations,
                 clientProtocol: listener.mode == .socks5 ? .socks5 : .http,
+                tls: tls,
                 metrics: metrics,
                 logger: logger
             )

@@ -21,7 +21,7 @@ public final class ProxyListenerSettings: Sendable {
     let idleTimeout: TimeAmount
     let headerReadTimeout: TimeAmount
     let maxHeaderBytes: Int
-    /// TLS for the listener's connections; nil serves plain HTTP.
+    /// TLS for the listener's connections; nil serves plain TCP.
     let tls: TLSContextSource?
     /// Where finished requests are counted; nil counts nothing.
     public let metrics: ListenerMetrics?
@@ -53,8 +53,15 @@ public final class ProxyListenerSettings: Sendable {
         self.logger = logger
     }
 
+    /// Whether a connection refused at accept can be answered with an HTTP 503: only when the listener's clients
+    /// speak plain HTTP (a SOCKS5 or TLS client could not read it).
+    public var answersRefusalsInHTTP: Bool {
+        clientProtocol == .http && tls == nil
+    }
+
     /// A forward (egress) listener: absolute-URI requests and CONNECT — or, with `clientProtocol` `.socks5`,
-    /// SOCKS5 CONNECTs — leaving through `pool`'s targets, to the destinations `destinationPolicy` allows.
+    /// SOCKS5 CONNECTs — leaving through `pool`'s targets, to the destinations `destinationPolicy` allows; over
+    /// TLS when `tls` is given.
     public static func forward(
         listenerName: String,
         pool: UpstreamPool,
@@ -68,6 +75,7 @@ public final class ProxyListenerSettings: Sendable {
         rateLimits: RequestRateLimits? = nil,
         destinationPolicy: DestinationPolicy,
         clientProtocol: ClientProtocol = .http,
+        tls: TLSContextSource? = nil,
         metrics: ListenerMetrics? = nil,
         logger: Logger
     ) -> ProxyListenerSettings {
@@ -86,6 +94,7 @@ public final class ProxyListenerSettings: Sendable {
             headerReadTimeout: headerReadTimeout,
             maxHeaderBytes: maxHeaderBytes,
             assignsRequestIDs: false,
+            tls: tls,
             clientProtocol: clientProtocol,
             metrics: metrics,
             logger: logger

@@ -6,9 +6,9 @@ import SwitchyardTraffic
 
 /// Sets up the pipeline of an accepted proxy connection.
 public enum ProxyPipeline {
-    /// A SOCKS5 listener's connection gets NIOSOCKS' handshake framing and a `SOCKSConnectionHandler`. An HTTP one
-    /// gets: TLS (when the listener has it), the watcher that starts the request-head clock, NIO's HTTP/1.1
-    /// response encoder and request decoder (with the configured header-size limit), then the
+    /// TLS comes first when the listener has it. Then a SOCKS5 listener's connection gets NIOSOCKS' handshake
+    /// framing and a `SOCKSConnectionHandler`; an HTTP one gets the watcher that starts the request-head clock,
+    /// NIO's HTTP/1.1 response encoder and request decoder (with the configured header-size limit), then the
     /// `HTTPConnectionHandler`. Pipelining, keep-alive and error answers are the handler's; NIO's pipelining helper is
     /// left out, because it toggles the socket's read interest on every request.
     /// - Parameter incompleteHeads: the listener's count of connections whose head is still incomplete after a read
@@ -17,13 +17,13 @@ public enum ProxyPipeline {
         _ channel: any Channel, settings: ProxyListenerSettings, incompleteHeads: ConnectionLimiter? = nil
     ) throws {
         let pipeline = channel.pipeline.syncOperations
+        if let tls = settings.tls {
+            try pipeline.addHandler(NIOSSLServerHandler(context: tls.current))
+        }
         if settings.clientProtocol == .socks5 {
             try pipeline.addHandler(SOCKSServerHandshakeHandler())
             try pipeline.addHandler(SOCKSConnectionHandler(settings: settings))
             return
-        }
-        if let tls = settings.tls {
-            try pipeline.addHandler(NIOSSLServerHandler(context: tls.current))
         }
         let watcher = RequestStartWatcher()
         var limits = NIOHTTPDecoderLimitConfiguration()
