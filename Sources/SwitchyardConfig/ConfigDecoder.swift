@@ -80,7 +80,8 @@ struct ConfigDecoder {
         listener.routes = fields.list("routes")?.map(route) ?? []
         listener.protocols = fields.list("protocols").map { list in
             converting(list) { node throws(ValueError) in
-                try ConfigChoice.parse(try YAMLScalar.string(node), noun: "protocol", using: ProxyProtocol.init(rawValue:))
+                try ConfigChoice.parse(
+                    try YAMLScalar.string(node), noun: "protocol", using: ProxyProtocol.init(rawValue:))
             }
         }
         if let tls = fields.mapping("tls", keys: ["cert", "key", "client_ca", "client_auth"]) {

@@ -123,7 +123,8 @@ struct ConfigValidator {
 
     private mutating func check(_ protocols: [ProxyProtocol], of listener: ListenerSettings, at path: String) {
         if protocols.isEmpty {
-            report("must list at least one of \(ProxyProtocol.allCases.map(\.rawValue).joined(separator: ", "))", at: path)
+            let names = ProxyProtocol.allCases.map(\.rawValue).joined(separator: ", ")
+            report("must list at least one of \(names)", at: path)
         }
         for (index, name) in protocols.enumerated() where protocols[..<index].contains(name) {
             report("\(name.rawValue) is listed twice", at: ConfigPath.index(index, in: path))

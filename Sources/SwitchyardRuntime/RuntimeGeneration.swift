@@ -97,7 +97,8 @@ final class RuntimeGeneration: Sendable {
                 rateLimits: listener.rateLimits.requestRateLimits(clock: SystemClock()),
                 destinationPolicy: destinations,
                 clientProtocols: Set(
-                    listener.servedProtocols.map { $0 == .socks5 ? ProxyListenerSettings.ClientProtocol.socks5 : .http }),
+                    listener.servedProtocols.map { $0 == .socks5 ? ProxyListenerSettings.ClientProtocol.socks5 : .http }
+                ),
                 tls: tls,
                 metrics: metrics,
                 logger: logger

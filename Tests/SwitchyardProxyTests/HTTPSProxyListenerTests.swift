@@ -16,9 +16,8 @@ struct HTTPSProxyListenerTests {
     }
 
     @Test func curlSendsRequestsAndTunnelsOverTLSAndTheCertificateReloads() async throws {
-        let pki = try TestCertificates()
+        let pki = try TestCertificates.withServer(commonName: "first")
         defer { pki.remove() }
-        try pki.issueServer(commonName: "first", into: "server")
         try pki.issueServer(commonName: "second", into: "rotated")
         try await withProxy(yaml: yaml(pki)) { proxy, origin in
             let url = "http://127.0.0.1:\(origin.port)/ip"
@@ -51,9 +50,8 @@ struct HTTPSProxyListenerTests {
     }
 
     @Test func requiredClientCertificatesOnAForwardListener() async throws {
-        let pki = try TestCertificates()
+        let pki = try TestCertificates.withServer()
         defer { pki.remove() }
-        try pki.issueServer(commonName: "server", into: "server")
         try await withProxy(yaml: yaml(pki, clientAuth: "require")) { proxy, origin in
             let url = "http://127.0.0.1:\(origin.port)/ip"
             let https = ["--proxy", "https://127.0.0.1:\(proxy.port)", "--proxy-cacert", pki.caPath]
@@ -71,9 +69,8 @@ struct HTTPSProxyListenerTests {
     }
 
     @Test func socks5OverTLSWithRequiredClientCertificates() async throws {
-        let pki = try TestCertificates()
+        let pki = try TestCertificates.withServer()
         defer { pki.remove() }
-        try pki.issueServer(commonName: "server", into: "server")
         try await withProxy(yaml: yaml(pki, clientAuth: "require", mode: "socks5")) { proxy, origin in
             let anonymous = try SOCKSOverTLS.get(proxyPort: proxy.port, originPort: origin.port, ca: pki.caPath)
             #expect(anonymous.status != 0 && anonymous.stdout.isEmpty, "no client certificate: refused")
@@ -114,7 +111,8 @@ enum SOCKSOverTLS {
                 while b"\r\n\r\n" not in answer:
                     answer += tls.recv(65536)
                 head, body = answer.split(b"\r\n\r\n", 1)
-                length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")))
+                fields = dict(line.split(b":", 1) for line in head.split(b"\r\n")[1:])
+                length = int({name.lower(): value for name, value in fields.items()}[b"content-length"])
                 while len(body) < length:
                     body += tls.recv(65536)
                 print(body.decode(), end="")
@@ -124,6 +122,7 @@ enum SOCKSOverTLS {
         proxyPort: Int, originPort: Int, ca: String, certificate: (path: String, key: String)? = nil
     ) throws -> Subprocess.Output {
         let files = certificate.map { [$0.path, $0.key] } ?? []
-        return try Subprocess.run("/usr/bin/timeout", ["30", "python3", "-c", script, "\(proxyPort)", "\(originPort)", ca] + files)
+        return try Subprocess.run(
+            "/usr/bin/timeout", ["30", "python3", "-c", script, "\(proxyPort)", "\(originPort)", ca] + files)
     }
 }

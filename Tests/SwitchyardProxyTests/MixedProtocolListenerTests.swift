@@ -21,8 +21,9 @@ struct MixedProtocolListenerTests {
             #expect(origin.requests.count == 3)
             #expect(try await eventually {
                 let metrics = proxy.runtime.metricsText()
-                return metrics.contains(#"switchyard_requests_total{listener="egress",method="GET",status="200"} 1"#)
-                    && metrics.contains(#"switchyard_requests_total{listener="egress",method="CONNECT",status="200"} 2"#)
+                let counted = #"switchyard_requests_total{listener="egress",method="#
+                return metrics.contains(counted + #""GET",status="200"} 1"#)
+                    && metrics.contains(counted + #""CONNECT",status="200"} 2"#)
             })
             let silent = try RawClient(port: proxy.port)
             #expect(try silent.receiveAll().isEmpty, "a client that never speaks is closed after header_read")
@@ -38,9 +39,10 @@ struct MixedProtocolListenerTests {
             }
             #expect(try through("http://alice:alice-password@127.0.0.1:\(proxy.port)") == "127.0.0.2")
             #expect(try through("socks5h://alice:alice-password@127.0.0.1:\(proxy.port)") == "127.0.0.2")
-            let basic = try Subprocess.curl(
-                ["--socks5-hostname", "127.0.0.1:\(proxy.port)", "--socks5-basic", "--proxy-user", "alice:alice-password",
-                 url])
+            let basic = try Subprocess.curl([
+                "--socks5-hostname", "127.0.0.1:\(proxy.port)", "--socks5-basic",
+                "--proxy-user", "alice:alice-password", url,
+            ])
             #expect(basic.stdout == "127.0.0.2", "\(basic.stderr)")
             for refused in [
                 "http://alice:guess@127.0.0.1:\(proxy.port)", "socks5h://alice:guess@127.0.0.1:\(proxy.port)",
@@ -57,9 +59,8 @@ struct MixedProtocolListenerTests {
     }
 
     @Test func bothProtocolsOverTLS() async throws {
-        let pki = try TestCertificates()
+        let pki = try TestCertificates.withServer()
         defer { pki.remove() }
-        try pki.issueServer(commonName: "server", into: "server")
         let tls = "    tls: { cert: \"\(pki.directory)/server.pem\", key: \"\(pki.directory)/server.key\" }\n"
         try await withProxy(yaml: yaml(extra: tls)) { proxy, origin in
             let https = try Subprocess.curl(

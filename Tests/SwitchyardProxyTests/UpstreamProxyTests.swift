@@ -5,8 +5,8 @@ import NIOPosix
 import Testing
 
 /// Upstream proxies as egress targets, against the real thing: Squid and tinyproxy (with Basic auth) as HTTP
-/// upstreams, microsocks and Dante (with username/password) as SOCKS5 upstreams, each leaving towards the origin from its
-/// own loopback address, so the origin sees which upstream carried each request.
+/// upstreams, microsocks and Dante (with username/password) as SOCKS5 upstreams, each leaving towards the origin
+/// from its own loopback address, so the origin sees which upstream carried each request.
 @Suite(.timeLimit(.minutes(3)))
 struct UpstreamProxyTests {
     /// The three upstreams a test runs, stopped however the test ends.
@@ -166,7 +166,8 @@ struct UpstreamProxyTests {
         defer { dante.stop() }
         let user = try #require(dante.systemUser)
         let upstream = "socks5://\(user):\(password)@127.0.0.1:\(dante.port)"
-        try await withProxy(yaml: ProxyHarness.forwardYAML(targets: ["{ upstream: \"\(upstream)\" }"])) { proxy, origin in
+        let yaml = ProxyHarness.forwardYAML(targets: ["{ upstream: \"\(upstream)\" }"])
+        try await withProxy(yaml: yaml) { proxy, origin in
             let tunnels = try await Self.tunnels(5, proxyPort: proxy.port, originPort: origin.port)
             #expect(tunnels.map(\.status) == Array(repeating: 200, count: 5), "\(dante.output)")
             let plain = try Subprocess.statuses(["-x", proxy.proxyURL, "http://127.0.0.1:\(origin.port)/ip?[1-5]"])

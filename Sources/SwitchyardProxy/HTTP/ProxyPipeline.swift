@@ -20,7 +20,8 @@ public enum ProxyPipeline {
         guard settings.clientProtocols.count == 1, let only = settings.clientProtocols.first else {
             try pipeline.addHandler(
                 ProtocolSniffer(timeout: settings.headerReadTimeout) { clientProtocol in
-                    try addHandlers(for: clientProtocol, to: channel, settings: settings, incompleteHeads: incompleteHeads)
+                    try addHandlers(
+                        for: clientProtocol, to: channel, settings: settings, incompleteHeads: incompleteHeads)
                 })
             return
         }

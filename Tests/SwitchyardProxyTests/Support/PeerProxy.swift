@@ -85,7 +85,8 @@ final class PeerProxy {
         let created = try Subprocess.run(
             "/bin/sh",
             [
-                "-c", #"id -u "$1" >/dev/null 2>&1 || useradd -M -N -s /usr/sbin/nologin "$1"; echo "$1:$2" | chpasswd"#,
+                "-c",
+                #"id -u "$1" >/dev/null 2>&1 || useradd -M -N -s /usr/sbin/nologin "$1"; echo "$1:$2" | chpasswd"#,
                 "sh", user, password,
             ])
         guard created.status == 0 else {
@@ -107,7 +108,9 @@ final class PeerProxy {
 
                     """
                 try config.write(toFile: "\(directory)/danted.conf", atomically: true, encoding: .utf8)
-                return ["/usr/sbin/danted", "-N", "1", "-f", "\(directory)/danted.conf", "-p", "\(directory)/danted.pid"]
+                return [
+                    "/usr/sbin/danted", "-N", "1", "-f", "\(directory)/danted.conf", "-p", "\(directory)/danted.pid",
+                ]
             }
             peer.systemUser = user
             return peer
