@@ -1,3 +1,4 @@
+import SwitchyardConfig
 import Testing
 
 /// Forward and SOCKS5 listeners that clients reach over TLS (`tls:` as on reverse listeners): curl's
@@ -65,6 +66,29 @@ struct HTTPSProxyListenerTests {
             #expect(authenticated.stdout == "127.0.0.2", "\(authenticated.stderr)")
             #expect(tunnelled.stdout == "127.0.0.2", "\(tunnelled.stderr)")
             #expect(origin.requests.count == 2)
+        }
+    }
+
+    @Test func aReloadTurnsAPlainForwardListenerIntoAnHTTPSOneServingBothProtocols() async throws {
+        let pki = try TestCertificates.withServer()
+        defer { pki.remove() }
+        let plainYAML = ProxyHarness.forwardYAML(sourceIPs: ["127.0.0.2"])
+        try await withProxy(yaml: plainYAML) { proxy, origin in
+            let url = "http://127.0.0.1:\(origin.port)/ip"
+            #expect(try Subprocess.curl(["-x", "http://127.0.0.1:\(proxy.port)", url]).stdout == "127.0.0.2")
+            var next = proxy.runtime.config
+            next.listeners[0].tls = ListenerTLSSettings(
+                cert: "\(pki.directory)/server.pem", key: "\(pki.directory)/server.key")
+            next.listeners[0].protocols = [.http, .socks5]
+            try proxy.runtime.reload(next)
+
+            let https = try Subprocess.curl(
+                ["--proxy", "https://127.0.0.1:\(proxy.port)", "--proxy-cacert", pki.caPath, url])
+            #expect(https.stdout == "127.0.0.2", "\(https.stderr)")
+            let socks = try SOCKSOverTLS.get(proxyPort: proxy.port, originPort: origin.port, ca: pki.caPath)
+            #expect(socks.stdout == "127.0.0.2", "\(socks.stderr)")
+            #expect(try Subprocess.curl(["-x", "http://127.0.0.1:\(proxy.port)", url]).stdout.isEmpty)
+            #expect(origin.requests.count == 3)
         }
     }
 
