@@ -40,13 +40,20 @@ extension ConfigDecoder {
     private func elements<Value>(
         _ fields: YAMLMapping, _ key: String, _ convert: (Node) throws(ValueError) -> Value
     ) -> [Value] {
-        fields.list(key)?.compactMap { element in
+        fields.list(key).map { converting($0, convert) } ?? []
+    }
+
+    /// Each element of `list` converted, each problem reported at its element's path (and the element left out).
+    func converting<Value>(
+        _ list: [(path: String, node: Node)], _ convert: (Node) throws(ValueError) -> Value
+    ) -> [Value] {
+        list.compactMap { element in
             do throws(ValueError) {
                 return try convert(element.node)
             } catch {
                 reader.report(error.message, at: element.path)
                 return nil
             }
-        } ?? []
+        }
     }
 }

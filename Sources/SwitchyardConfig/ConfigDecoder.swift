@@ -14,7 +14,7 @@ struct DecodedConfig {
 struct ConfigDecoder {
     private static let rootKeys = ["log", "admin", "workers", "pid_file", "reload", "destinations", "listeners", "pools"]
     private static let listenerKeys = [
-        "name", "mode", "listen", "pool", "routes", "tls", "add_forwarded", "auth", "max_connections",
+        "name", "mode", "listen", "pool", "routes", "protocols", "tls", "add_forwarded", "auth", "max_connections",
         "max_connections_per_client", "max_incomplete_heads", "max_header_bytes", "add_via", "add_x_forwarded_for", "timeouts", "rate_limits",
         "destinations",
     ]
@@ -78,6 +78,12 @@ struct ConfigDecoder {
         fields.read("listen", into: &listener.listen, required: true)
         fields.read("pool", into: &listener.pool, required: listener.mode.isEgress)
         listener.routes = fields.list("routes")?.map(route) ?? []
+        listener.protocols = fields.list("protocols").map { list in
+            converting(list) { node throws(ValueError) in
+                try ConfigChoice.parse(
+                    try YAMLScalar.string(node), noun: "protocol", using: ProxyProtocol.init(rawValue:))
+            }
+        }
         if let tls = fields.mapping("tls", keys: ["cert", "key", "client_ca", "client_auth"]) {
             var settings = ListenerTLSSettings(cert: "", key: "")
             tls.read("cert", into: &settings.cert, required: true)

@@ -51,6 +51,9 @@ struct ConfigRenderer {
             add(2, "routes:")
             for route in listener.routes { write(route) }
         }
+        if let protocols = listener.protocols {
+            add(2, "protocols: [\(protocols.map(\.rawValue).joined(separator: ", "))]")
+        }
         if let tls = listener.tls {
             add(2, "tls:")
             add(3, "cert: \(DoubleQuoted.string(tls.cert))")

@@ -81,7 +81,7 @@ struct ConfigValidator {
         switch listener.mode {
         case .forward, .socks5:
             if !listener.routes.isEmpty { report("routes belong to reverse listeners", at: "\(path).routes") }
-            if listener.tls != nil { report("tls belongs to reverse listeners", at: "\(path).tls") }
+            if let protocols = listener.protocols { check(protocols, of: listener, at: "\(path).protocols") }
             if let destinations = listener.destinations {
                 check(destinations, at: "\(path).destinations", users: listener.auth?.users.map(\.username) ?? [])
             }
@@ -90,6 +90,9 @@ struct ConfigValidator {
                 report("a reverse listener needs \"routes\" (or a \"pool\" for every request)", at: "\(path).routes")
             }
             if listener.auth != nil { report("proxy auth belongs to forward and socks5 listeners", at: "\(path).auth") }
+            if listener.protocols != nil {
+                report("protocols belong to forward and socks5 listeners", at: "\(path).protocols")
+            }
             if listener.destinations != nil {
                 report("destinations belong to forward and socks5 listeners", at: "\(path).destinations")
             }
@@ -116,6 +119,21 @@ struct ConfigValidator {
         positive(listener.timeouts.headerRead, at: "\(path).timeouts.header_read")
         positive(listener.timeouts.shutdown, at: "\(path).timeouts.shutdown")
         check(listener.rateLimits, at: "\(path).rate_limits", of: listener)
+    }
+
+    private mutating func check(_ protocols: [ProxyProtocol], of listener: ListenerSettings, at path: String) {
+        if protocols.isEmpty {
+            let names = ProxyProtocol.allCases.map(\.rawValue).joined(separator: ", ")
+            report("must list at least one of \(names)", at: path)
+        }
+        for (index, name) in protocols.enumerated() where protocols[..<index].contains(name) {
+            report("\(name.rawValue) is listed twice", at: ConfigPath.index(index, in: path))
+        }
+        if listener.mode == .socks5, protocols.contains(.http) {
+            report(
+                "a socks5 listener serves SOCKS5 only; for HTTP and SOCKS5 on one port use mode: forward with "
+                    + "protocols: [http, socks5]", at: path)
+        }
     }
 
     private mutating func checkPoolExists(_ pool: String, in pools: [String], at path: String) {

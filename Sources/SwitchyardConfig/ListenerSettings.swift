@@ -12,6 +12,14 @@ public enum ListenerMode: String, CaseIterable, Sendable, Equatable {
     public var isEgress: Bool { self != .reverse }
 }
 
+/// A protocol an egress listener speaks to its clients.
+public enum ProxyProtocol: String, CaseIterable, Sendable, Equatable {
+    /// HTTP/1 proxy requests: absolute-form requests and CONNECT.
+    case http
+    /// SOCKS5 (RFC 1928) CONNECT.
+    case socks5
+}
+
 /// One listening socket: how it proxies, where it listens, which pool it sends traffic through, and its limits.
 public struct ListenerSettings: Sendable, Equatable {
     public var name: String
@@ -22,7 +30,10 @@ public struct ListenerSettings: Sendable, Equatable {
     public var pool: String
     /// A reverse listener's routes, in match order.
     public var routes: [RouteSettings]
-    /// TLS for a reverse listener; nil serves plain HTTP.
+    /// What an egress listener's clients speak, as configured (`protocols`); nil leaves it to the mode (see
+    /// `servedProtocols`).
+    public var protocols: [ProxyProtocol]?
+    /// TLS towards the listener's clients (any mode); nil serves plain TCP.
     public var tls: ListenerTLSSettings?
     /// Add an RFC 7239 `Forwarded` header (reverse listeners; `X-Forwarded-*` are always set).
     public var addForwarded: Bool
@@ -52,6 +63,7 @@ public struct ListenerSettings: Sendable, Equatable {
         listen: ListenAddress,
         pool: String = "",
         routes: [RouteSettings] = [],
+        protocols: [ProxyProtocol]? = nil,
         tls: ListenerTLSSettings? = nil,
         addForwarded: Bool = false,
         auth: AuthSettings? = nil,
@@ -70,6 +82,7 @@ public struct ListenerSettings: Sendable, Equatable {
         self.listen = listen
         self.pool = pool
         self.routes = routes
+        self.protocols = protocols
         self.tls = tls
         self.addForwarded = addForwarded
         self.auth = auth
@@ -82,6 +95,12 @@ public struct ListenerSettings: Sendable, Equatable {
         self.timeouts = timeouts
         self.rateLimits = rateLimits
         self.destinations = destinations
+    }
+
+    /// The protocols the listener serves: `protocols` when given, else its mode's own (`mode: socks5` is
+    /// `protocols: [socks5]`, forward and reverse listeners speak HTTP).
+    public var servedProtocols: [ProxyProtocol] {
+        protocols ?? (mode == .socks5 ? [.socks5] : [.http])
     }
 
     /// The range `maxHeaderBytes` must fall in.

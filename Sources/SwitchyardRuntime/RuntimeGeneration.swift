@@ -96,7 +96,10 @@ final class RuntimeGeneration: Sendable {
                 addXForwardedFor: listener.addXForwardedFor,
                 rateLimits: listener.rateLimits.requestRateLimits(clock: SystemClock()),
                 destinationPolicy: destinations,
-                clientProtocol: listener.mode == .socks5 ? .socks5 : .http,
+                clientProtocols: Set(
+                    listener.servedProtocols.map { $0 == .socks5 ? ProxyListenerSettings.ClientProtocol.socks5 : .http }
+                ),
+                tls: tls,
                 metrics: metrics,
                 logger: logger
             )

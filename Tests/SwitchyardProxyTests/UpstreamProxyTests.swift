@@ -5,8 +5,8 @@ import NIOPosix
 import Testing
 
 /// Upstream proxies as egress targets, against the real thing: Squid and tinyproxy (with Basic auth) as HTTP
-/// upstreams, microsocks (with username/password) as a SOCKS5 upstream, each leaving towards the origin from its
-/// own loopback address, so the origin sees which upstream carried each request.
+/// upstreams, microsocks and Dante (with username/password) as SOCKS5 upstreams, each leaving towards the origin
+/// from its own loopback address, so the origin sees which upstream carried each request.
 @Suite(.timeLimit(.minutes(3)))
 struct UpstreamProxyTests {
     /// The three upstreams a test runs, stopped however the test ends.
@@ -157,6 +157,33 @@ struct UpstreamProxyTests {
                     #expect(!text.contains(upstreamSecrets[2]))
                 }
             }
+        }
+    }
+
+    @Test func danteIsASOCKS5UpstreamThatChecksUsernameAndPassword() async throws {
+        let password = "dante-secret-2468"
+        let dante = try await PeerProxy.dante(outgoing: "127.0.0.5", password: password)
+        defer { dante.stop() }
+        let user = try #require(dante.systemUser)
+        let upstream = "socks5://\(user):\(password)@127.0.0.1:\(dante.port)"
+        let yaml = ProxyHarness.forwardYAML(targets: ["{ upstream: \"\(upstream)\" }"])
+        try await withProxy(yaml: yaml) { proxy, origin in
+            let tunnels = try await Self.tunnels(5, proxyPort: proxy.port, originPort: origin.port)
+            #expect(tunnels.map(\.status) == Array(repeating: 200, count: 5), "\(dante.output)")
+            let plain = try Subprocess.statuses(["-x", proxy.proxyURL, "http://127.0.0.1:\(origin.port)/ip?[1-5]"])
+            #expect(plain == Array(repeating: "200", count: 5))
+            #expect(Self.counts(origin) == ["127.0.0.5": 10], "every request left through Dante")
+        }
+        let wrong = "{ upstream: \"socks5://\(user):guess@127.0.0.1:\(dante.port)\" }"
+        try await withProxy(yaml: ProxyHarness.forwardYAML(targets: [wrong])) { proxy, origin in
+            let target = "127.0.0.1:\(origin.port)"
+            let port = proxy.port
+            let refused = try await HTTPLoad.onThread {
+                try RawClient(port: port).exchange("CONNECT \(target) HTTP/1.1\r\nHost: \(target)\r\n\r\n")
+            }
+            #expect(refused.status == 502)
+            #expect(refused.headers["x-switchyard-error"]?.contains("rejected its credentials") == true, "\(refused)")
+            #expect(origin.requests.isEmpty)
         }
     }
 

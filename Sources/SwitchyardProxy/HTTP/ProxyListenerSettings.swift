@@ -5,7 +5,7 @@ import SwitchyardTraffic
 /// What one proxy listener's connections share: its planner, credentials, timeouts and logger.
 public final class ProxyListenerSettings: Sendable {
     /// What clients speak to a listener.
-    public enum ClientProtocol: Sendable {
+    public enum ClientProtocol: Sendable, Hashable {
         /// HTTP/1: forward (absolute-form and CONNECT) or reverse requests.
         case http
         /// SOCKS5 (RFC 1928), CONNECT only, with RFC 1929 logins when the listener has users.
@@ -13,7 +13,8 @@ public final class ProxyListenerSettings: Sendable {
     }
 
     let listenerName: String
-    public let clientProtocol: ClientProtocol
+    /// What the listener's clients may speak; with more than one, each connection's first byte decides.
+    public let clientProtocols: Set<ClientProtocol>
     let planner: any RequestPlanner
     let authenticator: ProxyAuthenticator?
     /// Give every request an `X-Request-Id` (the client's, or a new one) and log it.
@@ -21,7 +22,7 @@ public final class ProxyListenerSettings: Sendable {
     let idleTimeout: TimeAmount
     let headerReadTimeout: TimeAmount
     let maxHeaderBytes: Int
-    /// TLS for the listener's connections; nil serves plain HTTP.
+    /// TLS for the listener's connections; nil serves plain TCP.
     let tls: TLSContextSource?
     /// Where finished requests are counted; nil counts nothing.
     public let metrics: ListenerMetrics?
@@ -36,12 +37,12 @@ public final class ProxyListenerSettings: Sendable {
         maxHeaderBytes: Int,
         assignsRequestIDs: Bool,
         tls: TLSContextSource? = nil,
-        clientProtocol: ClientProtocol = .http,
+        clientProtocols: Set<ClientProtocol> = [.http],
         metrics: ListenerMetrics?,
         logger: Logger
     ) {
         self.listenerName = listenerName
-        self.clientProtocol = clientProtocol
+        self.clientProtocols = clientProtocols
         self.planner = planner
         self.authenticator = users.map { ProxyAuthenticator(users: $0) }
         self.assignsRequestIDs = assignsRequestIDs
@@ -53,8 +54,15 @@ public final class ProxyListenerSettings: Sendable {
         self.logger = logger
     }
 
-    /// A forward (egress) listener: absolute-URI requests and CONNECT — or, with `clientProtocol` `.socks5`,
-    /// SOCKS5 CONNECTs — leaving through `pool`'s targets, to the destinations `destinationPolicy` allows.
+    /// Whether a connection refused at accept can be answered with an HTTP 503: only when every client of the
+    /// listener speaks plain HTTP (a SOCKS5 or TLS client could not read it).
+    public var answersRefusalsInHTTP: Bool {
+        clientProtocols == [.http] && tls == nil
+    }
+
+    /// A forward (egress) listener: absolute-URI requests and CONNECT — or, with `clientProtocols` holding
+    /// `.socks5`, SOCKS5 CONNECTs — leaving through `pool`'s targets, to the destinations `destinationPolicy`
+    /// allows; over TLS when `tls` is given.
     public static func forward(
         listenerName: String,
         pool: UpstreamPool,
@@ -67,7 +75,8 @@ public final class ProxyListenerSettings: Sendable {
         addXForwardedFor: Bool,
         rateLimits: RequestRateLimits? = nil,
         destinationPolicy: DestinationPolicy,
-        clientProtocol: ClientProtocol = .http,
+        clientProtocols: Set<ClientProtocol> = [.http],
+        tls: TLSContextSource? = nil,
         metrics: ListenerMetrics? = nil,
         logger: Logger
     ) -> ProxyListenerSettings {
@@ -86,7 +95,8 @@ public final class ProxyListenerSettings: Sendable {
             headerReadTimeout: headerReadTimeout,
             maxHeaderBytes: maxHeaderBytes,
             assignsRequestIDs: false,
-            clientProtocol: clientProtocol,
+            tls: tls,
+            clientProtocols: clientProtocols,
             metrics: metrics,
             logger: logger
         )

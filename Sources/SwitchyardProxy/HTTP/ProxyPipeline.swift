@@ -6,24 +6,42 @@ import SwitchyardTraffic
 
 /// Sets up the pipeline of an accepted proxy connection.
 public enum ProxyPipeline {
-    /// A SOCKS5 listener's connection gets NIOSOCKS' handshake framing and a `SOCKSConnectionHandler`. An HTTP one
-    /// gets: TLS (when the listener has it), the watcher that starts the request-head clock, NIO's HTTP/1.1
-    /// response encoder and request decoder (with the configured header-size limit), then the
-    /// `HTTPConnectionHandler`. Pipelining, keep-alive and error answers are the handler's; NIO's pipelining helper is
-    /// left out, because it toggles the socket's read interest on every request.
+    /// TLS first when the listener has it; then the handlers of the protocol the listener serves — or, when it
+    /// serves both HTTP and SOCKS5, a `ProtocolSniffer` that adds them once the client's first byte tells which.
     /// - Parameter incompleteHeads: the listener's count of connections whose head is still incomplete after a read
     ///   (`max_incomplete_heads`); nil sets no limit.
     public static func configure(
         _ channel: any Channel, settings: ProxyListenerSettings, incompleteHeads: ConnectionLimiter? = nil
     ) throws {
         let pipeline = channel.pipeline.syncOperations
-        if settings.clientProtocol == .socks5 {
+        if let tls = settings.tls {
+            try pipeline.addHandler(NIOSSLServerHandler(context: tls.current))
+        }
+        guard settings.clientProtocols.count == 1, let only = settings.clientProtocols.first else {
+            try pipeline.addHandler(
+                ProtocolSniffer(timeout: settings.headerReadTimeout) { clientProtocol in
+                    try addHandlers(
+                        for: clientProtocol, to: channel, settings: settings, incompleteHeads: incompleteHeads)
+                })
+            return
+        }
+        try addHandlers(for: only, to: channel, settings: settings, incompleteHeads: incompleteHeads)
+    }
+
+    /// A SOCKS5 connection gets NIOSOCKS' handshake framing and a `SOCKSConnectionHandler`. An HTTP one gets the
+    /// watcher that starts the request-head clock, NIO's HTTP/1.1 response encoder and request decoder (with the
+    /// configured header-size limit), then the `HTTPConnectionHandler`. Pipelining, keep-alive and error answers are
+    /// the handler's; NIO's pipelining helper is left out, because it toggles the socket's read interest on every
+    /// request.
+    private static func addHandlers(
+        for clientProtocol: ProxyListenerSettings.ClientProtocol, to channel: any Channel,
+        settings: ProxyListenerSettings, incompleteHeads: ConnectionLimiter?
+    ) throws {
+        let pipeline = channel.pipeline.syncOperations
+        if clientProtocol == .socks5 {
             try pipeline.addHandler(SOCKSServerHandshakeHandler())
             try pipeline.addHandler(SOCKSConnectionHandler(settings: settings))
             return
-        }
-        if let tls = settings.tls {
-            try pipeline.addHandler(NIOSSLServerHandler(context: tls.current))
         }
         let watcher = RequestStartWatcher()
         var limits = NIOHTTPDecoderLimitConfiguration()

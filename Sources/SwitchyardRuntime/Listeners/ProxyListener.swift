@@ -123,7 +123,7 @@ final class ProxyListener: Sendable {
         let admission = current.withLock { $0 }
         if let refusal = ListenerAdmission.admit(
             channel, limiter: admission.connections, perClient: admission.connectionsPerClient, listener: name,
-            answersHTTP: admission.proxySettings.clientProtocol == .http, logger: logger)
+            answersHTTP: admission.proxySettings.answersRefusalsInHTTP, logger: logger)
         {
             admission.proxySettings.metrics?.traffic.limitRejected(refusal.rawValue)
             return

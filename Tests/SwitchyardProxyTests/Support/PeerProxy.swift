@@ -4,14 +4,17 @@ import Foundation
     import Glibc
 #endif
 
-/// A real proxy from Debian's packages (squid, tinyproxy, microsocks) run in the background as an upstream for a
-/// test: on an ephemeral loopback port, with a private temporary config and directories, leaving towards origins
-/// from its own loopback address. `stop()` ends it by its process id and removes its directory.
+/// A real proxy from Debian's packages (squid, tinyproxy, microsocks, Dante) run in the background as an upstream
+/// for a test: on an ephemeral loopback port, with a private temporary config and directories, leaving towards
+/// origins from its own loopback address. `stop()` ends it by its process id and removes its directory (and the
+/// system user Dante logs in against).
 final class PeerProxy {
     let name: String
     let port: Int
     private let directory: String
     private var pid: pid_t
+    /// The throw-away system user whose name and password the proxy accepts (Dante only).
+    private(set) var systemUser: String?
 
     private init(name: String, port: Int, directory: String, pid: pid_t) {
         self.name = name
@@ -69,6 +72,58 @@ final class PeerProxy {
         }
     }
 
+    /// Dante (`danted`) as a SOCKS5 upstream with username/password, leaving from `outgoing`. Dante checks RFC 1929
+    /// logins against the system's own users only (`socksmethod: username`; the alternative, PAM, needs a file in
+    /// /etc/pam.d as well), so a throw-away user with `password` and no home or shell is created for it —
+    /// `systemUser`, named uniquely per call so that concurrent test runs never share one — and removed by
+    /// `stop()`. Needs root, as the tests run here and in CI.
+    static func dante(outgoing: String, password: String) async throws -> PeerProxy {
+        guard geteuid() == 0 else {
+            throw PeerFailure(description: "Dante logs users in against system accounts: creating one needs root")
+        }
+        let user = "sydante\(UInt32.random(in: 0...UInt32.max))"
+        let created = try Subprocess.run(
+            "/bin/sh",
+            [
+                "-c",
+                #"id -u "$1" >/dev/null 2>&1 || useradd -M -N -s /usr/sbin/nologin "$1"; echo "$1:$2" | chpasswd"#,
+                "sh", user, password,
+            ])
+        guard created.status == 0 else {
+            removeSystemUser(user)
+            throw PeerFailure(description: "cannot create the Dante user: \(created.stderr)")
+        }
+        do {
+            let peer = try await start("dante") { port, directory in
+                let config = """
+                    logoutput: stderr
+                    internal: 127.0.0.1 port = \(port)
+                    external: \(outgoing)
+                    clientmethod: none
+                    socksmethod: username
+                    user.privileged: root
+                    user.unprivileged: nobody
+                    client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }
+                    socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 command: connect }
+
+                    """
+                try config.write(toFile: "\(directory)/danted.conf", atomically: true, encoding: .utf8)
+                return [
+                    "/usr/sbin/danted", "-N", "1", "-f", "\(directory)/danted.conf", "-p", "\(directory)/danted.pid",
+                ]
+            }
+            peer.systemUser = user
+            return peer
+        } catch {
+            removeSystemUser(user)
+            throw error
+        }
+    }
+
+    private static func removeSystemUser(_ user: String) {
+        _ = try? Subprocess.run("/bin/sh", ["-c", #"! id -u "$1" >/dev/null 2>&1 || userdel "$1""#, "sh", user])
+    }
+
     /// Starts `name` on a free port and waits (up to 15 s) until it accepts connections; tries another port if the
     /// program exits first (another test took the port meanwhile).
     private static func start(_ name: String, command: (Int, String) throws -> [String]) async throws -> PeerProxy {
@@ -106,6 +161,10 @@ final class PeerProxy {
                 usleep(10_000)
             }
             pid = 0
+        }
+        if let systemUser {
+            Self.removeSystemUser(systemUser)
+            self.systemUser = nil
         }
         try? FileManager.default.removeItem(atPath: directory)
     }

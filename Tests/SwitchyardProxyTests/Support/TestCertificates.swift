@@ -22,6 +22,18 @@ struct TestCertificates {
     var clientCertificate: String { "\(directory)/client.pem" }
     var clientKey: String { "\(directory)/client.key" }
 
+    /// A new PKI with a server certificate for 127.0.0.1 in `server.pem` / `server.key`.
+    static func withServer(commonName: String = "server") throws -> TestCertificates {
+        let pki = try TestCertificates()
+        do {
+            try pki.issueServer(commonName: commonName, into: "server")
+        } catch {
+            pki.remove()
+            throw error
+        }
+        return pki
+    }
+
     /// Issues a server certificate for 127.0.0.1 named `commonName` into `name.pem` / `name.key`.
     func issueServer(commonName: String, into name: String) throws {
         try issue(commonName: commonName, into: name, extensions: "server.ext")
