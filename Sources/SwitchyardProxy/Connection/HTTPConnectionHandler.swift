@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+import SwitchyardBalancing
 import SwitchyardTraffic
 
 /// Serves one HTTP/1 client connection of a proxy listener. It turns what happens on the connection into events of
@@ -234,7 +235,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private func startRequest(_ head: HTTPRequestHead) {
         leaveIncompleteHeads()
         var head = head
-        var user: String?
+        var login: SessionLogin?
         var refusal: (status: ProxyErrorStatus, message: String)?
         do {
             let framing = try RequestFraming(validating: head)
@@ -247,7 +248,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         }
         if refusal == nil, let authenticator = settings.authenticator {
             switch authenticator.check(head.headers["proxy-authorization"]) {
-            case .authenticated(let name): user = name
+            case .authenticated(let checked): login = checked
             case .missing: refusal = (.proxyAuthenticationRequired, "proxy authentication required")
             case .rejected: refusal = (.proxyAuthenticationRequired, "proxy credentials rejected")
             }
@@ -256,12 +257,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         let requestID = settings.assignsRequestIDs ? (head.headers.first(name: "x-request-id") ?? RequestID.make()) : nil
         let client = context.channel.remoteAddress
         let record = RequestRecord(
-            method: head.method.rawValue, host: head.uri, requestID: requestID, user: user, client: client,
+            method: head.method.rawValue, host: head.uri, requestID: requestID, user: login?.user, client: client,
             settings: settings)
         current = Current(head: head, record: record)
         if let refusal { return fail(refusal.status, refusal.message) }
         let plan = settings.planner.plan(
-            head, client: ClientContext(ip: client?.ipAddress, user: user, requestID: requestID))
+            head,
+            client: ClientContext(ip: client?.ipAddress, user: login?.user, session: login?.session, requestID: requestID))
         carry(out: plan, deadline: nil)
     }
 

@@ -111,6 +111,14 @@ public final class TrafficMetrics: Sendable {
         if added > 0 { mirror.counter.increment(by: Int64(added)) }
     }
 
+    /// Sets `switchyard_sticky_entries{pool}`, the live sticky-session pins of a pool, when metrics are rendered.
+    public func setStickyEntries(_ count: Int, pool: String) {
+        registry.makeGauge(
+            descriptor: .switchyard("sticky_entries", unit: "", help: "Live sticky-session pins of the pool."),
+            labels: [("pool", pool)]
+        ).set(Int64(count))
+    }
+
     /// The metrics of the listener named `name`.
     public func listener(_ name: String) -> ListenerMetrics {
         ListenerMetrics(name: name, traffic: self)
