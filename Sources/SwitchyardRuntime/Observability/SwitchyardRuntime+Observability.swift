@@ -34,6 +34,7 @@ extension SwitchyardRuntime {
             listener.metrics?.activeConnections.set(Int64(listener.connections.active))
         }
         for pool in livePools.values {
+            if let sticky = pool.balancer.sticky { metrics.setStickyEntries(sticky.count, pool: pool.name) }
             for target in pool.balancer.targets {
                 guard let metrics = pool.metrics?.targets[target.id] else { continue }
                 metrics.activeConnections.set(Int64(target.connections.active))
