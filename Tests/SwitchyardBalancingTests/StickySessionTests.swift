@@ -103,15 +103,17 @@ struct StickyPickTests {
         let targets = makeTargets(3, maxConnections: maxConnections, clock: clock)
         return TargetPool(
             name: "p", targets: targets,
-            policy: BalancingPolicyRegistry.make(name: "round-robin", configuration: PolicyConfiguration(), clock: clock)!,
+            policy: BalancingPolicyRegistry.make(
+                name: "round-robin", configuration: PolicyConfiguration(), clock: clock)!,
             clock: clock,
             sticky: StickyTable(
                 options: StickyOptions(key: .clientAddress, onTargetDown: onTargetDown), clock: clock))
     }
 
     func pick(_ pool: TargetPool, _ key: String?, excluding: [String] = []) -> (String, StickyOutcome)? {
-        guard case .acquired(let target, _, let sticky) = pool.pick(
-            PickRequest(destination: "a.com", stickyKey: key), excluding: excluding)
+        guard
+            case .acquired(let target, _, let sticky) = pool.pick(
+                PickRequest(destination: "a.com", stickyKey: key), excluding: excluding)
         else { return nil }
         target.connections.release()
         return (target.id, sticky)

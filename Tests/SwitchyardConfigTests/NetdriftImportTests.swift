@@ -31,7 +31,10 @@ import Testing
         #expect(pool.onAllUnhealthy == .leastFailed)
         #expect(pool.resilience.outlierDetection?.consecutiveFailures == 3)
         #expect(pool.resilience.outlierDetection?.recover == .instant)
-        #expect(pool.targets.map(\.upstream) == ["http://127.0.0.1:3025", "http://user:pass@127.0.0.1:8080", "http://127.0.0.1:3026"])
+        #expect(
+            pool.targets.map(\.upstream) == [
+                "http://127.0.0.1:3025", "http://user:pass@127.0.0.1:8080", "http://127.0.0.1:3026",
+            ])
         #expect(pool.targets.map(\.weight) == [3, 2, 1])
         #expect(pool.targets.map(\.enabled) == [true, true, false])
         #expect(try ConfigLoader.parse(yaml: config.rendered(redactingSecrets: false), file: nil) == config)
@@ -39,14 +42,16 @@ import Testing
 
     @Test func whatDoesNotCarryOverIsNamed() throws {
         let notes = try NetdriftImport.convert(json: Self.json).notes
-        #expect(notes.filter { $0.contains("unknown field") } == [
-            "log_level: unknown field, not carried over",
-            "server.region: unknown field, not carried over",
-            "upstream_proxies[1].country: unknown field, not carried over",
-        ])
+        #expect(
+            notes.filter { $0.contains("unknown field") } == [
+                "log_level: unknown field, not carried over",
+                "server.region: unknown field, not carried over",
+                "upstream_proxies[1].country: unknown field, not carried over",
+            ])
         #expect(notes.contains { $0.hasPrefix("server.stats_endpoint \"/stats\"") })
         #expect(notes.contains { $0.hasPrefix("destinations:") })
-        let open = try NetdriftImport.convert(json: Self.json.replacing("\"enabled\": true, \"users\"", with: "\"enabled\": false, \"users\""))
+        let open = try NetdriftImport.convert(
+            json: Self.json.replacing("\"enabled\": true, \"users\"", with: "\"enabled\": false, \"users\""))
         #expect(open.config.listeners[0].auth == nil)
         #expect(open.notes.contains("authentication.users: not carried over, as authentication.enabled is false"))
     }
@@ -60,11 +65,12 @@ import Testing
         do {
             _ = try NetdriftImport.convert(json: broken, file: "us.json")
         } catch {
-            #expect(error.issues.map(\.description) == [
-                "us.json:2: server.listen_address: \"listen_address\" is required",
-                "us.json:6: upstream_proxies[0].weight: expected a whole number, got the quoted string \"heavy\"",
-                "us.json:8: upstream_proxies[2].url: unsupported scheme \"ftp\": expected http:// or socks5://",
-            ])
+            #expect(
+                error.issues.map(\.description) == [
+                    "us.json:2: server.listen_address: \"listen_address\" is required",
+                    "us.json:6: upstream_proxies[0].weight: expected a whole number, got the quoted string \"heavy\"",
+                    "us.json:8: upstream_proxies[2].url: unsupported scheme \"ftp\": expected http:// or socks5://",
+                ])
         }
     }
 

@@ -40,7 +40,9 @@ import Testing
     @Test func validationNamesFieldAndLine() {
         let yaml = Self.yaml.replacing(
             "{ key: username_session, ttl: 5m, max_entries: 1000, on_target_down: fail }",
-            with: "\n      key: usernam_session\n      ttl: 0s\n      max_entries: 0\n      on_target_down: retry\n      extra: 1")
+            with:
+                "\n      key: usernam_session\n      ttl: 0s\n      max_entries: 0\n      on_target_down: retry\n      extra: 1"
+        )
         #expect(
             issues(in: yaml).map(\.description) == [
                 "cfg.yaml:14: pools.fleet.sticky.extra: unknown key \"extra\"; valid keys: key, ttl, max_entries, on_target_down",
@@ -52,7 +54,8 @@ import Testing
     }
 
     @Test func theKeyMustBeOneTheListenersCanGive() {
-        let noAuth = Self.yaml.replacing("    auth: { users: [ { username: alice, password: \"s3cret\" } ] }\n", with: "")
+        let noAuth = Self.yaml.replacing(
+            "    auth: { users: [ { username: alice, password: \"s3cret\" } ] }\n", with: "")
         #expect(
             issues(in: noAuth).map(\.description) == [
                 "cfg.yaml:8: pools.fleet.sticky.key: username_session needs proxy logins; listener \"egress\" has no auth.users"

@@ -24,10 +24,14 @@ struct NetdriftImportCommandTests {
     }
 
     @Test(arguments: [
-        (#"{ "server": { "listen_address": "nowhere" }, "upstream_proxies": [ { "url": "http://127.0.0.1:3025" } ] }"#,
-         #"server.listen_address: "nowhere" has no port"#),
-        (#"{ "server": { "listen_address": "127.0.0.1:3130" }, "upstream_proxies": [] }"#,
-         "in the converted config: must list at least one target"),
+        (
+            #"{ "server": { "listen_address": "nowhere" }, "upstream_proxies": [ { "url": "http://127.0.0.1:3025" } ] }"#,
+            #"server.listen_address: "nowhere" has no port"#
+        ),
+        (
+            #"{ "server": { "listen_address": "127.0.0.1:3130" }, "upstream_proxies": [] }"#,
+            "in the converted config: must list at least one target"
+        ),
     ])
     func aFileThatCannotBeConvertedExitsWithItsProblems(json: String, problem: String) throws {
         let path = try temporaryFile(json, suffix: ".json")

@@ -62,7 +62,8 @@ struct StickySessionEndToEndTests {
                 try Self.exitAddress(["-x", "http://\(login):alice-pw-1234@127.0.0.1:\(proxy.port)"], origin: origin)
             }
             func socks(_ login: String) throws -> String {
-                try Self.exitAddress(["--proxy", "socks5h://\(login):alice-pw-1234@127.0.0.1:\(socksPort)"], origin: origin)
+                try Self.exitAddress(
+                    ["--proxy", "socks5h://\(login):alice-pw-1234@127.0.0.1:\(socksPort)"], origin: origin)
             }
             let first = try http("alice-session-abc123")
             #expect(Self.sourceIPs.contains(first), "\(first)")
@@ -73,8 +74,11 @@ struct StickySessionEndToEndTests {
             let others = try Set(["s1", "s2", "s3"].map { try socks("alice-session-\($0)") })
             #expect(others.count >= 2, "other sessions go elsewhere: \(others)")
             let wrong = try Subprocess.curl(
-                ["-o", "/dev/null", "-w", "%{http_code}", "-x", "http://alice-session-abc123:nope@127.0.0.1:\(proxy.port)",
-                 "http://127.0.0.1:\(origin.port)/ip"])
+                [
+                    "-o", "/dev/null", "-w", "%{http_code}", "-x",
+                    "http://alice-session-abc123:nope@127.0.0.1:\(proxy.port)",
+                    "http://127.0.0.1:\(origin.port)/ip",
+                ])
             #expect(wrong.stdout == "407", "the session login is checked with alice's password")
         }
     }
@@ -82,7 +86,8 @@ struct StickySessionEndToEndTests {
     @Test func aClientIPKeyMovesWhenItsTargetIsDisabledAndTheAdminAPIShowsIt() async throws {
         let logs = InMemoryLogHandler()
         let yaml = Self.yaml(sticky: "{ key: client_ip, ttl: 10m }", admin: true)
-        try await withAdminServer(yaml: yaml, logger: Logger(label: "sticky") { _ in logs }) { proxy, admin, origin, _ in
+        try await withAdminServer(yaml: yaml, logger: Logger(label: "sticky") { _ in logs }) {
+            proxy, admin, origin, _ in
             func tunnel(from client: String) throws -> String {
                 try Self.exitAddress(["-p", "-x", proxy.proxyURL, "--interface", client], origin: origin)
             }
@@ -91,7 +96,8 @@ struct StickySessionEndToEndTests {
             for _ in 0..<4 { #expect(try clients.map { try tunnel(from: $0) } == pinned) }
 
             let (status, body) = try await adminCall(
-                "PATCH", "\(admin)/api/v1/pools/out/targets/\(pinned[0])", key: Self.apiKey, body: #"{"enabled": false}"#)
+                "PATCH", "\(admin)/api/v1/pools/out/targets/\(pinned[0])", key: Self.apiKey,
+                body: #"{"enabled": false}"#)
             #expect(status == 200, "\(body)")
             let moved = try tunnel(from: clients[0])
             #expect(moved != pinned[0] && Self.sourceIPs.contains(moved), "\(moved)")
@@ -135,7 +141,8 @@ struct StickySessionEndToEndTests {
             #expect(tunnel.stdout == "502", "\(tunnel.stderr)")
             let socks = try Subprocess.curl(["--proxy", "socks5h://\(login)@127.0.0.1:\(socksPort)", url])
             #expect(socks.status == 97, "curl's SOCKS connection failure: \(socks.stderr)")
-            let other = try Self.exitAddress(["-x", "http://alice-session-other:alice-pw-1234@127.0.0.1:\(proxy.port)"], origin: origin)
+            let other = try Self.exitAddress(
+                ["-x", "http://alice-session-other:alice-pw-1234@127.0.0.1:\(proxy.port)"], origin: origin)
             #expect(other != pinned && Self.sourceIPs.contains(other), "other sessions still work: \(other)")
 
             _ = try await proxy.runtime.updateTarget(target.id, inPool: "out", with: .init(enabled: true))
@@ -163,18 +170,23 @@ struct StickySessionEndToEndTests {
     }
 
     @Test func aReverseListenerKeepsAHeaderKeyOnOneBackend() async throws {
-        try await withReverseProxy(backends: 3, yaml: { ports in
-            ReverseSetup.yaml(
-                routes: "      - pool: web",
-                pools: [
-                    .init(
-                        name: "web", ports: ports, policy: "round-robin",
-                        extra: "    sticky: { key: \"header:X-Session-Id\" }\n")
-                ])
-        }) { proxy, backends in
+        try await withReverseProxy(
+            backends: 3,
+            yaml: { ports in
+                ReverseSetup.yaml(
+                    routes: "      - pool: web",
+                    pools: [
+                        .init(
+                            name: "web", ports: ports, policy: "round-robin",
+                            extra: "    sticky: { key: \"header:X-Session-Id\" }\n")
+                    ])
+            }
+        ) { proxy, backends in
             for _ in 0..<6 {
                 for key in ["k1", "k2"] {
-                    let result = try Subprocess.curl(["-o", "/dev/null", "-H", "X-Session-Id: \(key)", "\(proxy.proxyURL)/"])
+                    let result = try Subprocess.curl([
+                        "-o", "/dev/null", "-H", "X-Session-Id: \(key)", "\(proxy.proxyURL)/",
+                    ])
                     #expect(result.status == 0, "\(result.stderr)")
                 }
                 // Four requests a round over three backends: without pins, each key would reach another one next round.

@@ -263,7 +263,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         if let refusal { return fail(refusal.status, refusal.message) }
         let plan = settings.planner.plan(
             head,
-            client: ClientContext(ip: client?.ipAddress, user: login?.user, session: login?.session, requestID: requestID))
+            client: ClientContext(
+                ip: client?.ipAddress, user: login?.user, session: login?.session, requestID: requestID))
         carry(out: plan, deadline: nil)
     }
 
