@@ -34,6 +34,12 @@ struct StickySessionEndToEndTests {
         return result.status == 0 ? result.stdout : "error: \(result.stderr)"
     }
 
+    /// The value of `switchyard_sticky_entries{pool="out"}` in a metrics text; nil when it is not there.
+    static func stickyGauge(_ metrics: String) -> Double? {
+        metrics.split(separator: "\n").first { $0.hasPrefix("switchyard_sticky_entries{pool=\"out\"}") }
+            .flatMap { $0.split(separator: " ").last.flatMap { Double($0) } }
+    }
+
     @Test func headerKeysHoldOverManyTunnelsAndDifferAcrossKeys() async throws {
         try await withProxy(yaml: Self.yaml(sticky: "{ key: \"header:X-Session-Id\" }")) { proxy, origin in
             var seen: [String: Set<String>] = [:]
@@ -118,8 +124,7 @@ struct StickySessionEndToEndTests {
             let entries = try #require(sticky["entries"] as? [[String: Any]])
             #expect(entries.first { $0["key"] as? String == clients[0] }?["target"] as? String == moved)
             let metrics = try await adminCall("GET", "\(admin)/metrics").1
-            let gauge = metrics.split(separator: "\n").first { $0.hasPrefix("switchyard_sticky_entries{pool=\"out\"}") }
-            #expect(gauge?.split(separator: " ").last.flatMap { Double($0) } == 2, "\(metrics)")
+            #expect(Self.stickyGauge(metrics) == 2, "\(metrics)")
             #expect(try await adminCall("GET", "\(admin)/api/v1/pools/nope/sticky", key: Self.apiKey).0 == 404)
         }
     }
@@ -166,6 +171,10 @@ struct StickySessionEndToEndTests {
             #expect(try address("b") == before[1])
             let movedA = try address("a")
             #expect(movedA != removed && Self.sourceIPs.contains(movedA), "\(movedA)")
+            #expect(Self.stickyGauge(proxy.runtime.metricsText()) == 3)
+            let unsticky = reloaded.replacingOccurrences(of: "    sticky: { key: \"header:X-Session-Id\" }\n", with: "")
+            try proxy.runtime.reload(try ConfigLoader.parse(yaml: unsticky, file: nil))
+            #expect(Self.stickyGauge(proxy.runtime.metricsText()) == nil, "the gauge goes with the pool's sticky block")
         }
     }
 
