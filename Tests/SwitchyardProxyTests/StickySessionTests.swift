@@ -209,3 +209,41 @@ struct StickySessionEndToEndTests {
         }
     }
 }
+
+/// Sticky sessions over real upstream proxies (Squid, tinyproxy, microsocks, each leaving from its own loopback
+/// address): keys hold over many tunnels, and a key whose upstream dies moves, with no error for the client.
+@Suite(.timeLimit(.minutes(3)))
+struct StickyUpstreamProxyTests {
+    @Test func keysHoldOverRealUpstreamsAndMoveWhenTheirUpstreamDies() async throws {
+        try await UpstreamProxyTests.withPeers { peers in
+            let yaml = ProxyHarness.forwardYAML(
+                targets: peers.targets(), policy: "round-robin",
+                poolExtra: "    sticky: { key: \"header:X-Session-Id\" }\n")
+            try await withProxy(yaml: yaml) { proxy, origin in
+                func tunnels(_ count: Int, key: String) async throws -> [String] {
+                    try await UpstreamProxyTests.tunnels(
+                        count, proxyPort: proxy.port, originPort: origin.port, header: "X-Session-Id: \(key)\r\n"
+                    ).map { $0.status == 200 ? $0.ip : "CONNECT \($0.status)" }
+                }
+                var pinned: [String: String] = [:]
+                for key in ["k1", "k2", "k3"] {
+                    let seen = try await tunnels(5, key: key)
+                    #expect(Set(seen).count == 1, "\(key): \(seen)")
+                    pinned[key] = seen.first
+                }
+                #expect(Set(pinned.values) == Set(UpstreamProxyTests.Peers.addresses), "\(pinned)")
+
+                let dead = try #require(pinned["k1"])
+                let deadPeer = [peers.squid, peers.tinyproxy, peers.microsocks][
+                    try #require(UpstreamProxyTests.Peers.addresses.firstIndex(of: dead))]
+                deadPeer.stop()
+                let moved = try await tunnels(5, key: "k1")
+                #expect(Set(moved).count == 1 && moved[0] != dead, "k1 moved off its dead upstream: \(moved)")
+                #expect(UpstreamProxyTests.Peers.addresses.contains(moved[0]), "\(moved)")
+                for key in ["k2", "k3"] {
+                    #expect(try await tunnels(3, key: key) == Array(repeating: pinned[key]!, count: 3))
+                }
+            }
+        }
+    }
+}
