@@ -46,6 +46,44 @@ struct PoolJSON: Encodable {
     }
 }
 
+struct StickyJSON: Encodable {
+    struct Pin: Encodable {
+        let key: String
+        let target: String
+        let idleSeconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case key, target
+            case idleSeconds = "idle_seconds"
+        }
+    }
+
+    let pool: String
+    let key: String
+    let ttlSeconds: Double
+    let maxEntries: Int
+    let onTargetDown: String
+    let count: Int
+    let entries: [Pin]
+
+    enum CodingKeys: String, CodingKey {
+        case pool, key, count, entries
+        case ttlSeconds = "ttl_seconds"
+        case maxEntries = "max_entries"
+        case onTargetDown = "on_target_down"
+    }
+
+    init(pool: String, _ sticky: StickyInfo) {
+        self.pool = pool
+        key = sticky.key
+        ttlSeconds = sticky.ttlSeconds
+        maxEntries = sticky.maxEntries
+        onTargetDown = sticky.onTargetDown
+        count = sticky.count
+        entries = sticky.pins.map { Pin(key: $0.key, target: $0.target, idleSeconds: $0.idleSeconds) }
+    }
+}
+
 struct ReadinessJSON: Encodable {
     let ready: Bool
     let reasons: [String]

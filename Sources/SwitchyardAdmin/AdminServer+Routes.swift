@@ -90,6 +90,14 @@ extension AdminServer {
                 let location = "/api/v1/pools/\(PathSegment.encode(poolName))/targets/\(PathSegment.encode(added.id))"
                 return Response.json(TargetJSON(added), status: .created, extra: [.location: location])
             },
+            AdminRoute(method: .get, path: pool + "/sticky", access: .apiKey) { [source] _, context in
+                let poolName = try Self.parameter("pool", context)
+                let sticky = try await AdminHTTPError.mapping(pool: poolName) { () throws(AdminError) in
+                    try source.stickySessions(ofPool: poolName, limit: AdminServer.stickyPinsShown)
+                }
+                guard let sticky else { throw AdminHTTPError(.notFound, "pool \(poolName) has no sticky sessions") }
+                return Response.json(StickyJSON(pool: poolName, sticky))
+            },
             AdminRoute(method: .get, path: target, access: .apiKey) { [self] _, context in
                 let poolName = try Self.parameter("pool", context)
                 let id = try Self.parameter("id", context)
@@ -207,6 +215,9 @@ extension AdminServer {
             throw AdminHTTPError(.contentTooLarge, "the body is larger than \(configuration.maxBodyBytes) bytes")
         }
     }
+
+    /// The most pins `GET /api/v1/pools/{pool}/sticky` lists (the most recently used); `count` gives them all.
+    static let stickyPinsShown = 1000
 
     static let contentSecurityPolicy = HTTPField.Name("Content-Security-Policy")!
     /// The dashboard is one self-contained page: its own inline script and style, requests to this origin only.

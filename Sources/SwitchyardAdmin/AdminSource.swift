@@ -19,6 +19,9 @@ public protocol AdminSource: Sendable {
     func applyConfig(yaml: String, mayChangeKeys: Bool) async -> ConfigChange
     /// Every pool with its targets, in configuration order.
     func pools() -> [PoolInfo]
+    /// The sticky sessions of `pool` with at most `limit` of its pins, the most recently used first; nil when the
+    /// pool has none. Throws `poolNotFound`.
+    func stickySessions(ofPool pool: String, limit: Int) throws(AdminError) -> StickyInfo?
     /// Adds a target at run time (not persisted). Throws `poolNotFound`, `targetExists`, or `invalid` (for example a
     /// `url` target for an egress pool, or a `sourceIP` that is not an address).
     func addTarget(_ target: TargetSpec, toPool pool: String) async throws(AdminError) -> TargetInfo

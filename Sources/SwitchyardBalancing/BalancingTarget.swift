@@ -47,9 +47,15 @@ public final class BalancingTarget: Sendable {
         weight > 0 && state.flags.isEmpty && connections.active < connections.limit
     }
 
+    /// Whether the target is in rotation: enabled, a positive weight, healthy, its circuit closed, not draining.
+    /// A sticky key stays on its target while this holds.
+    var isUp: Bool {
+        weight > 0 && state.flags.isEmpty
+    }
+
     /// Whether the target would be selectable but for its connection limit.
     var isSaturated: Bool {
-        weight > 0 && state.flags.isEmpty && connections.active >= connections.limit
+        isUp && connections.active >= connections.limit
     }
 
     /// `isSelectable`, except that failed health checks and an open circuit do not count: the rule of a pool whose

@@ -10,11 +10,15 @@ public struct PickRequest: Sendable {
     /// `HashKeySource.key(clientAddress:destination:path:header:)`; nil when the request has none (the policy then
     /// hashes the client address, or the destination).
     public var hashKey: String?
+    /// The key a sticky pool pins to a target, from `StickyKeySource.key(session:clientAddress:header:)`; nil when
+    /// the request has none (it is then balanced as in a pool without sticky sessions).
+    public var stickyKey: String?
 
     /// Creates a request for `destination`, a key made by `DestinationKey.make(host:port:)`.
-    public init(destination: String, clientAddress: String? = nil, hashKey: String? = nil) {
+    public init(destination: String, clientAddress: String? = nil, hashKey: String? = nil, stickyKey: String? = nil) {
         self.destination = destination
         self.clientAddress = clientAddress
         self.hashKey = hashKey
+        self.stickyKey = stickyKey
     }
 }

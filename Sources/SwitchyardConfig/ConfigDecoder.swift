@@ -21,7 +21,7 @@ struct ConfigDecoder {
     private static let poolKeys = [
         "policy", "policy_options", "max_connections_per_target", "keepalive", "host_header", "timeouts", "retries",
         "tls_verify", "ca", "on_all_unhealthy", "health_check", "initial", "outlier_detection", "circuit_breaker",
-        "push_back", "rate_limits", "queue", "targets",
+        "push_back", "rate_limits", "queue", "sticky", "targets",
     ]
     private static let policyOptionKeys = [
         "history_window", "history_size", "history_max_total_entries", "hash_key", "load_factor", "slow_start",
@@ -184,6 +184,7 @@ struct ConfigDecoder {
         fields.read("tls_verify", into: &pool.backend.tlsVerify)
         fields.read("ca", into: &pool.backend.ca)
         pool.resilience = resilience(fields)
+        pool.sticky = sticky(fields)
         pool.targets = fields.list("targets", required: true)?.map(target) ?? []
         return pool
     }

@@ -37,13 +37,16 @@ public enum ConfigLoader {
 
     /// The document's config and shape problems; a YAML syntax error stops here, as nothing after it can be read.
     private static func decode(yaml: String, file: String?) throws(ConfigErrors) -> DecodedConfig {
-        let root: Node?
+        ConfigDecoder.decode(try compose(yaml: yaml, file: file), file: file)
+    }
+
+    /// The node tree of a YAML (or JSON) document; a syntax error is an issue with its line.
+    static func compose(yaml: String, file: String?) throws(ConfigErrors) -> Node? {
         do {
-            root = try Yams.compose(yaml: yaml)
+            return try Yams.compose(yaml: yaml)
         } catch {
             throw ConfigErrors(issues: [syntaxIssue(error, yaml: yaml, file: file)])
         }
-        return ConfigDecoder.decode(root, file: file)
     }
 
     /// Validates the merged config and throws every problem found on the way, or returns the config.

@@ -133,6 +133,13 @@ struct ConfigRenderer {
         add(2, "on_all_unhealthy: \(pool.onAllUnhealthy.rawValue)")
         if let ca = backend.ca { add(2, "ca: \(DoubleQuoted.string(ca))") }
         write(pool.resilience)
+        if let sticky = pool.sticky {
+            add(2, "sticky:")
+            add(3, "key: \(DoubleQuoted.string(sticky.key.description))")
+            add(3, "ttl: \(DurationText.format(sticky.ttl))")
+            add(3, "max_entries: \(sticky.maxEntries)")
+            add(3, "on_target_down: \(sticky.onTargetDown.rawValue)")
+        }
         add(2, pool.targets.isEmpty ? "targets: []" : "targets:")
         for target in pool.targets {
             add(3, "- weight: \(target.weight)")

@@ -62,7 +62,9 @@ struct ConfigValidator {
             let path = ConfigPath.key(pool.name, in: "pools")
             if pool.name.isEmpty { report("a pool name must not be empty", at: path) }
             if !poolNames.insert(pool.name).inserted { report("duplicate pool name \"\(pool.name)\"", at: path) }
-            check(pool, at: path, usedBy: Set(config.listeners.filter { $0.usedPools.contains(pool.name) }.map(\.mode)))
+            let listeners = config.listeners.filter { $0.usedPools.contains(pool.name) }
+            check(pool, at: path, usedBy: Set(listeners.map(\.mode)))
+            if let sticky = pool.sticky { check(sticky, at: path, usedBy: listeners) }
         }
     }
 

@@ -14,6 +14,8 @@ public struct PoolSettings: Sendable, Equatable {
     public var onAllUnhealthy: OnAllUnhealthy
     /// Health checks, ejection, circuit breakers, push-back, rate limits and queueing.
     public var resilience: ResilienceSettings
+    /// Sticky sessions; nil balances every request on its own.
+    public var sticky: StickySettings?
     public var targets: [TargetSettings]
 
     public init(
@@ -25,6 +27,7 @@ public struct PoolSettings: Sendable, Equatable {
         backend: BackendPoolSettings = .default,
         onAllUnhealthy: OnAllUnhealthy = .leastFailed,
         resilience: ResilienceSettings = .default,
+        sticky: StickySettings? = nil,
         targets: [TargetSettings]
     ) {
         self.name = name
@@ -35,6 +38,7 @@ public struct PoolSettings: Sendable, Equatable {
         self.backend = backend
         self.onAllUnhealthy = onAllUnhealthy
         self.resilience = resilience
+        self.sticky = sticky
         self.targets = targets
     }
 

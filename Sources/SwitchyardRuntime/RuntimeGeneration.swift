@@ -181,7 +181,12 @@ final class RuntimeGeneration: Sendable {
             name: pool.name,
             balancer: TargetPool(
                 name: pool.name, targets: targets, policy: policy, configuration: configuration, clock: clock,
-                guards: pool.resilience.poolGuards(targets: targets, clock: clock)),
+                guards: pool.resilience.poolGuards(targets: targets, clock: clock),
+                sticky: pool.sticky.map {
+                    StickyTable(
+                        options: $0.options, clock: clock, continuing: previous?.balancer.sticky,
+                        targets: Set(targets.map(\.id)))
+                }),
             hashKey: hashKey,
             addresses: pool.targets.map(PoolTargetAddress.init),
             backend: BackendSettings(

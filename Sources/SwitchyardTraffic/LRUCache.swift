@@ -1,9 +1,9 @@
 /// A map with a fixed capacity that evicts its least recently used entry to make room, in O(1) per operation.
 ///
 /// Entries live in one array linked into a recency list by index, so a full cache allocates nothing per insert.
-/// Thread-safety: a value type with no synchronisation; callers guard it (the keyed limiters keep it in a
-/// `LockedValue`).
-struct LRUCache<Key: Hashable, Value> {
+/// Thread-safety: a value type with no synchronisation; callers guard it (the keyed limiters and the sticky-session
+/// table keep it in a `LockedValue`).
+public struct LRUCache<Key: Hashable, Value> {
     fileprivate struct Node {
         var key: Key
         var value: Value
@@ -11,28 +11,50 @@ struct LRUCache<Key: Hashable, Value> {
         var older = -1
     }
 
-    let capacity: Int
+    public let capacity: Int
     private var nodes: [Node] = []
     private var indices: [Key: Int] = [:]
     private var newest = -1
     private var oldest = -1
 
-    init(capacity: Int) {
+    public init(capacity: Int) {
         precondition(capacity > 0, "an LRU cache needs room for at least one entry")
         self.capacity = capacity
     }
 
-    var count: Int { indices.count }
+    public var count: Int { indices.count }
+
+    /// The least recently used entry, left where it is; nil when the cache is empty.
+    public var oldestEntry: (key: Key, value: Value)? {
+        oldest >= 0 ? (nodes[oldest].key, nodes[oldest].value) : nil
+    }
+
+    /// Up to `limit` entries, from the most to the least recently used.
+    public func newestFirst(limit: Int = .max) -> [(key: Key, value: Value)] {
+        var entries: [(key: Key, value: Value)] = []
+        entries.reserveCapacity(min(limit, nodes.count))
+        var index = newest
+        while index >= 0, entries.count < limit {
+            entries.append((nodes[index].key, nodes[index].value))
+            index = nodes[index].older
+        }
+        return entries
+    }
+
+    /// The value for `key`, left where it is in the recency order.
+    public func peekValue(for key: Key) -> Value? {
+        indices[key].map { nodes[$0].value }
+    }
 
     /// The value for `key`, which becomes the most recently used entry.
-    mutating func value(for key: Key) -> Value? {
+    public mutating func value(for key: Key) -> Value? {
         guard let index = indices[key] else { return nil }
         touch(index)
         return nodes[index].value
     }
 
     /// Stores `value` as the most recently used entry, evicting the least recently used one if the cache is full.
-    mutating func set(_ value: Value, for key: Key) {
+    public mutating func set(_ value: Value, for key: Key) {
         if let index = indices[key] {
             nodes[index].value = value
             touch(index)
@@ -46,7 +68,7 @@ struct LRUCache<Key: Hashable, Value> {
         pushNewest(nodes.count - 1)
     }
 
-    mutating func removeValue(for key: Key) {
+    public mutating func removeValue(for key: Key) {
         guard let index = indices.removeValue(forKey: key) else { return }
         unlink(index)
         let last = nodes.count - 1

@@ -76,7 +76,7 @@ struct ConfigOptions: ParsableArguments {
         } catch {
             var message = "switchyard: invalid configuration:\n"
             for issue in error.issues { message += "  \(issue)\n" }
-            message.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+            writeToStandardError(message)
             throw ExitCode(2)
         }
     }
@@ -123,4 +123,10 @@ struct ConfigOptions: ParsableArguments {
         }
         return result
     }
+}
+
+/// Writes `text` to standard error as it is.
+func writeToStandardError(_ text: String) {
+    var text = text
+    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }

@@ -10,7 +10,7 @@ import SwitchyardRuntime
 #endif
 
 /// The `switchyard` command line: `run` (the default) serves a config, `check` validates one, `reload` asks a
-/// running instance to re-read its config.
+/// running instance to re-read its config, `import` converts another proxy's config.
 @main
 struct SwitchyardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,7 +21,7 @@ struct SwitchyardCommand: AsyncParsableCommand {
             machine's default route. Precedence: flags > SWITCHYARD_* environment variables > --config file > defaults.
             """,
         version: SwitchyardVersion.current,
-        subcommands: [Run.self, Check.self, Reload.self],
+        subcommands: [Run.self, Check.self, Reload.self, Import.self],
         defaultSubcommand: Run.self
     )
 }

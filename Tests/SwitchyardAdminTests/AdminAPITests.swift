@@ -115,6 +115,33 @@ struct AdminAPITests {
         #expect(source.state.withLock { $0.patches.isEmpty })
     }
 
+    @Test("GET /pools/{pool}/sticky shows the pins; a pool without sticky sessions, or no pool, is 404")
+    func stickySessions() async throws {
+        try await withAdmin { client in
+            try await client.execute(uri: "/api/v1/pools/egress/sticky", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try #require(try json(response) as? [String: Any])
+                #expect(body["pool"] as? String == "egress")
+                #expect(body["key"] as? String == "username_session")
+                #expect(body["ttl_seconds"] as? Double == 600)
+                #expect(body["max_entries"] as? Int == 100)
+                #expect(body["on_target_down"] as? String == "repick")
+                #expect(body["count"] as? Int == 2)
+                let entries = try #require(body["entries"] as? [[String: Any]])
+                #expect(entries.map { $0["key"] as? String } == ["abc123", "def456"])
+                #expect(entries.map { $0["target"] as? String } == ["127.0.0.2", "2001:db8::10"])
+                #expect(entries.first?["idle_seconds"] as? Double == 1.5)
+            }
+            try await client.execute(uri: "/api/v1/pools/web/sticky", method: .get) {
+                #expect($0.status == .notFound)
+                #expect(String(buffer: $0.body) == #"{"error":"pool web has no sticky sessions"}"#)
+            }
+            try await client.execute(uri: "/api/v1/pools/nope/sticky", method: .get) {
+                #expect($0.status == .notFound)
+            }
+        }
+    }
+
     @Test("target ids travel percent-encoded as one path segment")
     func encodedIds() async throws {
         let source = FakeAdminSource()

@@ -18,6 +18,15 @@ final class FakeAdminSource: AdminSource {
                     FakeAdminSource.target("127.0.0.2"), FakeAdminSource.target("2001:db8::10"),
                 ]),
         ]
+        /// Sticky sessions by pool name; `web` has none.
+        var sticky = [
+            "egress": StickyInfo(
+                key: "username_session", ttlSeconds: 600, maxEntries: 100, onTargetDown: "repick", count: 2,
+                pins: [
+                    StickyInfo.Pin(key: "abc123", target: "127.0.0.2", idleSeconds: 1.5),
+                    StickyInfo.Pin(key: "def456", target: "2001:db8::10", idleSeconds: 30),
+                ])
+        ]
         var keys = AdminKeys()
         var configYAML = "listeners: []\n"
         /// What `applyConfig` answers for a body containing "invalid".
@@ -98,6 +107,17 @@ final class FakeAdminSource: AdminSource {
             guard state.pools[poolIndex].targets.count > 1 else { throw .lastTarget(id) }
             state.removed.append((pool, id))
             state.pools[poolIndex].targets.remove(at: index)
+        }
+    }
+
+    func stickySessions(ofPool pool: String, limit: Int) throws(AdminError) -> StickyInfo? {
+        try state.withLock { state throws(AdminError) in
+            guard state.pools.contains(where: { $0.name == pool }) else { throw .poolNotFound(pool) }
+            return state.sticky[pool].map { sticky in
+                var shown = sticky
+                shown.pins = Array(sticky.pins.prefix(limit))
+                return shown
+            }
         }
     }
 

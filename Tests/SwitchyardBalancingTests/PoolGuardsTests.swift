@@ -15,7 +15,7 @@ struct PoolGuardsTests {
     }
 
     private func pickID(_ pool: TargetPool, host: String = "a.com") -> String? {
-        guard case .acquired(let target, _) = pool.pick(PickRequest(destination: host)) else { return nil }
+        guard case .acquired(let target, _, _) = pool.pick(PickRequest(destination: host)) else { return nil }
         target.connections.release()
         return target.id
     }
@@ -101,7 +101,7 @@ struct PoolGuardsTests {
         let breaker = CircuitBreaker.Configuration(failureThreshold: 1, failureRatio: nil, openDuration: .seconds(60))
         let (pool, guards) = pool(1, .init(circuitBreaker: breaker), clock: clock)
         _ = guards.record(.reset, for: pool.targets[0], host: "a.com")
-        guard case .acquired(let target, let usedFallback) = pool.pick(PickRequest(destination: "a.com")) else {
+        guard case .acquired(let target, let usedFallback, _) = pool.pick(PickRequest(destination: "a.com")) else {
             Issue.record("least-failed still sends to the only target")
             return
         }

@@ -45,7 +45,7 @@ struct OpenAPIConformanceTests {
               - { name: egress, mode: forward, listen: "127.0.0.1:0", pool: egress }
             pools:
               backends: { targets: [ { url: "http://127.0.0.1:9" }, { url: "http://127.0.0.1:10" } ] }
-              egress: { targets: [ { source_ip: 127.0.0.2 }, { source_ip: 127.0.0.3 } ] }
+              egress: { sticky: { key: client_ip }, targets: [ { source_ip: 127.0.0.2 }, { source_ip: 127.0.0.3 } ] }
             """)
         let policy = try temporaryFile(Self.expectedStatuses, suffix: ".toml")
         defer {

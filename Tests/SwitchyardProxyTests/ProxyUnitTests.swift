@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOHTTP1
+import SwitchyardBalancing
 import Testing
 
 @testable import SwitchyardProxy
@@ -80,8 +81,8 @@ struct ProxyAuthenticatorTests {
     let authenticator = ProxyAuthenticator(users: [("alice", "s3cret"), ("bob", "pa:ss")])
 
     @Test func acceptsConfiguredUsers() {
-        #expect(authenticator.check(["Basic YWxpY2U6czNjcmV0"]) == .authenticated(username: "alice"))
-        #expect(authenticator.check(["basic Ym9iOnBhOnNz"]) == .authenticated(username: "bob"))
+        #expect(authenticator.check(["Basic YWxpY2U6czNjcmV0"]) == .authenticated(SessionLogin(user: "alice")))
+        #expect(authenticator.check(["basic Ym9iOnBhOnNz"]) == .authenticated(SessionLogin(user: "bob")))
     }
 
     @Test func credentialsAreReadOnlyUpToTheLongestTheConfigAllows() {
@@ -89,7 +90,7 @@ struct ProxyAuthenticatorTests {
         let longest = "u:" + String(repeating: "p", count: 510)  // 512 bytes: the config's limit
         let tooLong = "v:" + String(repeating: "p", count: 900)  // only possible by bypassing the config
         let authenticator = ProxyAuthenticator(users: [("u", String(longest.dropFirst(2))), ("v", String(tooLong.dropFirst(2)))])
-        #expect(authenticator.check([basic(longest)]) == .authenticated(username: "u"))
+        #expect(authenticator.check([basic(longest)]) == .authenticated(SessionLogin(user: "u")))
         #expect(authenticator.check([basic(tooLong)]) == .rejected, "a header over the limit is not even decoded")
         #expect(authenticator.check(["Basic " + String(repeating: "A", count: 24_000)]) == .rejected)
     }
@@ -100,6 +101,21 @@ struct ProxyAuthenticatorTests {
         #expect(authenticator.check(["Bearer YWxpY2U6czNjcmV0"]) == .rejected)
         #expect(authenticator.check(["Basic !!!"]) == .rejected)
         #expect(authenticator.check(["Basic YWxpY2U6czNjcmV0ZXh0cmE="]) == .rejected)
+    }
+
+    @Test func sessionLoginsAreCheckedAsTheirUser() {
+        func basic(_ credential: String) -> String { "Basic " + Data(credential.utf8).base64EncodedString() }
+        let sessions = ProxyAuthenticator(users: [("alice", "s3cret")], sessionLogins: true)
+        #expect(
+            sessions.check([basic("alice-session-abc123:s3cret")])
+                == .authenticated(SessionLogin(user: "alice", session: "abc123")))
+        #expect(sessions.check([basic("alice:s3cret")]) == .authenticated(SessionLogin(user: "alice")))
+        #expect(sessions.check([basic("alice-session-abc123:wrong")]) == .rejected)
+        #expect(sessions.check([basic("mallory-session-abc123:s3cret")]) == .rejected)
+        #expect(sessions.check(username: "alice-session-x", password: "s3cret".utf8)?.session == "x")
+        #expect(
+            authenticator.check([basic("alice-session-abc123:s3cret")]) == .rejected,
+            "without username_session the whole login is the user name")
     }
 
     @Test func base64() {

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+import SwitchyardBalancing
 import SwitchyardTraffic
 
 /// Serves one HTTP/1 client connection of a proxy listener. It turns what happens on the connection into events of
@@ -246,7 +247,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private func startRequest(_ head: HTTPRequestHead) {
         leaveIncompleteHeads()
         var head = head
-        var user: String?
+        var login: SessionLogin?
         var refusal: (status: ProxyErrorStatus, message: String)?
         do {
             let framing = try RequestFraming(validating: head)
@@ -259,7 +260,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         }
         if refusal == nil, let authenticator = settings.authenticator {
             switch authenticator.check(head.headers["proxy-authorization"]) {
-            case .authenticated(let name): user = name
+            case .authenticated(let checked): login = checked
             case .missing: refusal = (.proxyAuthenticationRequired, "proxy authentication required")
             case .rejected: refusal = (.proxyAuthenticationRequired, "proxy credentials rejected")
             }
@@ -267,12 +268,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         }
         let requestID = settings.assignsRequestIDs ? (head.headers.first(name: "x-request-id") ?? RequestID.make()) : nil
         let record = RequestRecord(
-            method: head.method.rawValue, host: head.uri, requestID: requestID, user: user, client: client.address,
+            method: head.method.rawValue, host: head.uri, requestID: requestID, user: login?.user,
+            client: client.address,
             settings: settings)
         current = Current(head: head, record: record)
         if let refusal { return fail(refusal.status, refusal.message) }
         let plan = settings.planner.plan(
-            head, client: ClientContext(ip: client.ip, user: user, requestID: requestID))
+            head,
+            client: ClientContext(ip: client.ip, user: login?.user, session: login?.session, requestID: requestID))
         carry(out: plan, deadline: nil)
     }
 

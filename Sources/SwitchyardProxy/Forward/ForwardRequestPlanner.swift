@@ -43,7 +43,10 @@ struct ForwardRequestPlanner: RequestPlanner {
         client: ClientContext, queued: Bool
     ) -> RequestPlan {
         let isTunnel = head.method == .CONNECT
-        switch pool.acquire(host: host, clientAddress: client.ip, head: isTunnel ? nil : head, queued: queued) {
+        let stickyKey = pool.stickyKey(session: client.session, clientAddress: client.ip, head: head)
+        switch pool.acquire(
+            host: host, clientAddress: client.ip, head: isTunnel ? nil : head, stickyKey: stickyKey, queued: queued)
+        {
         case .leased(let lease):
             if pool.hasUpstreamProxies { pool.backend.retryBudget.recordRequest() }
             let request = UpstreamRequest(
@@ -55,6 +58,7 @@ struct ForwardRequestPlanner: RequestPlanner {
                 pool: pool,
                 connectTimeout: connectTimeout,
                 clientIP: client.ip,
+                stickyKey: stickyKey,
                 destinationCheck: check
             )
             return isTunnel ? .tunnel(request) : .upstream(request)
@@ -76,7 +80,8 @@ struct ForwardRequestPlanner: RequestPlanner {
         let head = request.head.method == .CONNECT ? nil : request.head
         guard attempt <= settings.retryAttempts, settings.retryBudget.tryAcquireRetry(),
             case .leased(let lease) = pool.acquire(
-                host: request.lease.host, clientAddress: request.clientIP, head: head, excluding: tried, queued: true)
+                host: request.lease.host, clientAddress: request.clientIP, head: head, stickyKey: request.stickyKey,
+                excluding: tried, queued: true)
         else { return nil }
         var next = request
         next.lease = lease

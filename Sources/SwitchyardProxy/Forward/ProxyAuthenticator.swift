@@ -1,20 +1,26 @@
+import SwitchyardBalancing
+
 /// Checks `Proxy-Authorization: Basic ...` against the configured users.
 ///
-/// Every configured credential is compared, each in constant time, so neither the user name nor how much of
+/// With `sessionLogins` (a pool whose sticky key is `username_session`), a login `alice-session-abc123` is checked as
+/// user `alice` and names session `abc123` (`SessionLogin`). Every configured credential is compared, each in constant time, so neither the user name nor how much of
 /// the password matched shows in the timing. Passwords are never logged; only the user name of a success is
 /// returned, for the access log.
 struct ProxyAuthenticator: Sendable {
     /// The verdict on one request's credentials.
     enum Outcome: Equatable {
-        case authenticated(username: String)
+        /// The user checked, and the session its login named.
+        case authenticated(SessionLogin)
         case missing
         case rejected
     }
 
     private let credentials: [[UInt8]]
+    private let sessionLogins: Bool
 
-    init(users: [(username: String, password: String)]) {
+    init(users: [(username: String, password: String)], sessionLogins: Bool = false) {
         self.credentials = users.map { Array("\($0.username):\($0.password)".utf8) }
+        self.sessionLogins = sessionLogins
     }
 
     /// The longest `Proxy-Authorization` value looked at: room for `Basic ` and the base64 of the longest credential
@@ -27,26 +33,25 @@ struct ProxyAuthenticator: Sendable {
         guard header.utf8.count <= Self.maxHeaderBytes else { return .rejected }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "basic",
-            let decoded = Base64.decode(String(parts[1].trimmingSpaces()))
+            let decoded = Base64.decode(String(parts[1].trimmingSpaces())),
+            let colon = decoded.firstIndex(of: UInt8(ascii: ":"))
         else { return .rejected }
-        var matched: [UInt8]? = nil
-        for credential in credentials where Self.constantTimeEquals(credential, decoded) {
-            matched = credential
-        }
-        guard let matched, let colon = matched.firstIndex(of: UInt8(ascii: ":")) else { return .rejected }
-        return .authenticated(username: String(decoding: matched[..<colon], as: UTF8.self))
+        let login = check(
+            username: String(decoding: decoded[..<colon], as: UTF8.self), password: decoded[(colon + 1)...])
+        return login.map { .authenticated($0) } ?? .rejected
     }
 
     /// Checks a user name and password given apart (SOCKS5's RFC 1929 login, at most 255 bytes each) the same
     /// way: every credential compared in constant time.
-    /// - Returns: the user name on a match, else nil.
-    func check(username: String, password: String) -> String? {
-        let given = Array("\(username):\(password)".utf8)
+    /// - Returns: the user checked and the session its login named, on a match; else nil.
+    func check(username: String, password: some Collection<UInt8>) -> SessionLogin? {
+        let login = sessionLogins ? SessionLogin(username) : SessionLogin(user: username)
+        let given = Array("\(login.user):".utf8) + password
         var matched = false
         for credential in credentials where Self.constantTimeEquals(credential, given) {
             matched = true
         }
-        return matched ? username : nil
+        return matched ? login : nil
     }
 
     /// Compares two byte strings in time that depends only on their lengths.

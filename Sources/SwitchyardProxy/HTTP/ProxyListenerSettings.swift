@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import SwitchyardBalancing
 import SwitchyardTraffic
 
 /// What one proxy listener's connections share: its planner, credentials, timeouts and logger.
@@ -32,6 +33,7 @@ public final class ProxyListenerSettings: Sendable {
         listenerName: String,
         planner: any RequestPlanner,
         users: [(username: String, password: String)]?,
+        sessionLogins: Bool = false,
         idleTimeout: TimeAmount,
         headerReadTimeout: TimeAmount,
         maxHeaderBytes: Int,
@@ -44,7 +46,7 @@ public final class ProxyListenerSettings: Sendable {
         self.listenerName = listenerName
         self.clientProtocols = clientProtocols
         self.planner = planner
-        self.authenticator = users.map { ProxyAuthenticator(users: $0) }
+        self.authenticator = users.map { ProxyAuthenticator(users: $0, sessionLogins: sessionLogins) }
         self.assignsRequestIDs = assignsRequestIDs
         self.tls = tls
         self.idleTimeout = idleTimeout
@@ -91,6 +93,7 @@ public final class ProxyListenerSettings: Sendable {
                 destinations: DestinationGuard(policy: destinationPolicy, metrics: metrics)
             ),
             users: users,
+            sessionLogins: pool.balancer.sticky?.options.key == .usernameSession,
             idleTimeout: idleTimeout,
             headerReadTimeout: headerReadTimeout,
             maxHeaderBytes: maxHeaderBytes,

@@ -24,6 +24,8 @@ struct ClientContext {
     var ip: String?
     /// The authenticated proxy user, on listeners with users.
     var user: String?
+    /// The session named by the client's login (`SessionLogin`), a sticky key.
+    var session: String? = nil
     /// The request's id (`X-Request-Id`), on listeners that assign them.
     var requestID: String?
 }
@@ -80,6 +82,8 @@ struct UpstreamRequest {
     var replayLimit = -1
     /// The client's address, for picking a retry's target by the same hash key.
     var clientIP: String? = nil
+    /// The request's sticky key, for picking a retry's target by the same pin.
+    var stickyKey: String? = nil
     /// A protocol upgrade (WebSocket): after `101` both connections are spliced byte for byte.
     var isUpgrade = false
     /// The destination policy's check of the dialled addresses (forward requests); nil dials without one.

@@ -24,6 +24,8 @@ public final class TrafficMetrics: Sendable {
     /// Pool windows and target metrics by pool (and target), kept across reloads so windows carry on.
     private let poolStats = LockedValue<[String: RequestStats]>([:])
     private let targetMetrics = LockedValue<[String: [String: TargetMetrics]]>([:])
+    /// `switchyard_sticky_entries` by pool, for the pools with sticky sessions.
+    private let stickyEntries = LockedValue<[String: Gauge]>([:])
 
     /// - Parameter perHostLimit: how many destination hosts get their own request counter (the rest count as
     ///   `other`); 0 counts none.
@@ -109,6 +111,28 @@ public final class TrafficMetrics: Sendable {
             return max(0, total - exported)
         }
         if added > 0 { mirror.counter.increment(by: Int64(added)) }
+    }
+
+    /// Sets `switchyard_sticky_entries{pool}` to the live sticky-session pins of each pool in `counts` (every pool
+    /// with sticky sessions), and drops the gauge of a pool that no longer has them; called when metrics are
+    /// rendered.
+    public func setStickyEntries(_ counts: [String: Int]) {
+        stickyEntries.withLock { gauges in
+            for (pool, gauge) in gauges where counts[pool] == nil {
+                registry.unregisterGauge(gauge)
+                gauges[pool] = nil
+            }
+            for (pool, count) in counts {
+                let gauge =
+                    gauges[pool]
+                    ?? registry.makeGauge(
+                        descriptor: .switchyard(
+                            "sticky_entries", unit: "", help: "Live sticky-session pins of the pool."),
+                        labels: [("pool", pool)])
+                gauges[pool] = gauge
+                gauge.set(Int64(count))
+            }
+        }
     }
 
     /// The metrics of the listener named `name`.

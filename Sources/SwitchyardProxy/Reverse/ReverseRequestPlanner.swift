@@ -42,11 +42,14 @@ struct ReverseRequestPlanner: RequestPlanner {
         _ head: HTTPRequestHead, route: ReverseRoute, host: String, client: ClientContext, queued: Bool
     ) -> RequestPlan {
         let pool = route.pool
-        switch pool.acquire(host: host, clientAddress: client.ip, head: head, queued: queued) {
+        let stickyKey = pool.stickyKey(session: nil, clientAddress: client.ip, head: head)
+        switch pool.acquire(host: host, clientAddress: client.ip, head: head, stickyKey: stickyKey, queued: queued) {
         case .leased(let lease):
             pool.backend.retryBudget.recordRequest()
             let retryable = route.retryNonIdempotent || Self.idempotentMethods.contains(head.method)
-            return .upstream(request(for: head, client: client, lease: lease, pool: pool, retryable: retryable))
+            var upstream = request(for: head, client: client, lease: lease, pool: pool, retryable: retryable)
+            upstream.stickyKey = stickyKey
+            return .upstream(upstream)
         case .refused(let status, let message):
             return .reject(status, message)
         case .wait(let queue):
@@ -65,6 +68,7 @@ struct ReverseRequestPlanner: RequestPlanner {
                 host: RouteTable.requestHost(request.head),
                 clientAddress: request.clientIP,
                 head: request.head,
+                stickyKey: request.stickyKey,
                 excluding: tried,
                 queued: true
             )

@@ -29,6 +29,8 @@ final class SOCKSConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     private var context: ChannelHandlerContext!
     private var stage = Stage.greeting
     private var user: String?
+    /// The session the login named, a sticky key (`SessionLogin`).
+    private var session: String?
     private var record: RequestRecord?
     private var handshakeDeadline: Scheduled<Void>?
 
@@ -110,9 +112,10 @@ final class SOCKSConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             refuseLogin("malformed SOCKS5 username/password message")
         case .complete(let login):
             guard let authenticator = settings.authenticator,
-                let name = authenticator.check(username: login.username, password: login.password)
+                let checked = authenticator.check(username: login.username, password: login.password.utf8)
             else { return refuseLogin("SOCKS5 proxy authentication failed") }
-            user = name
+            user = checked.user
+            session = checked.session
             let reply = ByteBuffer(bytes: SOCKS5PasswordRequest.reply(succeeded: true))
             context.writeAndFlush(wrapOutboundOut(.authenticationData(reply, complete: true)), promise: nil)
             stage = .awaitingRequest
@@ -148,7 +151,9 @@ final class SOCKSConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             version: .http1_1, method: .CONNECT, uri: authority, headers: ["host": authority])
         carry(
             out: settings.planner.plan(
-                head, client: ClientContext(ip: context.channel.remoteAddress?.ipAddress, user: user, requestID: nil)),
+                head,
+                client: ClientContext(
+                    ip: context.channel.remoteAddress?.ipAddress, user: user, session: session, requestID: nil)),
             deadline: nil)
     }
 

@@ -11,6 +11,8 @@ struct AccessRecord {
     /// The pool and target that served it; nil when none was picked.
     var pool: String? = nil
     var target: String? = nil
+    /// What the pick did with the request's sticky key (`held`, `pinned`, `moved from TARGET`); nil without one.
+    var sticky: String? = nil
     /// From picking the target to the upstream's answer (or failure).
     var upstreamDuration: Duration? = nil
     var status: UInt
@@ -36,6 +38,7 @@ struct AccessRecord {
         if let user { metadata["user"] = .string(user) }
         if let pool { metadata["pool"] = .string(pool) }
         if let target { metadata["target"] = .string(target) }
+        if let sticky { metadata["sticky"] = .string(sticky) }
         if let upstreamDuration {
             metadata["upstream_ms"] = .stringConvertible(Int(upstreamDuration / .milliseconds(1)))
         }

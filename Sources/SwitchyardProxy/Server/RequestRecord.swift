@@ -50,6 +50,7 @@ final class RequestRecord {
             host: host,
             pool: lease?.pool.name,
             target: lease?.route.id,
+            sticky: lease?.sticky.map { "\($0.outcome)" },
             upstreamDuration: lease?.upstreamDuration,
             status: status,
             bytesUp: bytesIn,

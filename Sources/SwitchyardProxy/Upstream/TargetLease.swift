@@ -13,13 +13,19 @@ final class TargetLease {
     let pool: UpstreamPool
     /// The target's metrics and windows, when the pool counts.
     let metrics: TargetMetrics?
+    /// The request's sticky key and what the pick did with it; nil when it has none.
+    let sticky: (key: String, outcome: StickyOutcome)?
     private let start = NIODeadline.now()
     /// From the pick to the report of the target's answer (or failure); nil before the report.
     private(set) var upstreamDuration: Duration?
     private var held = true
 
-    init(target: BalancingTarget, route: UpstreamRoute, host: String, pool: UpstreamPool) {
+    init(
+        target: BalancingTarget, route: UpstreamRoute, host: String, pool: UpstreamPool,
+        sticky: (key: String, outcome: StickyOutcome)? = nil
+    ) {
         self.target = target
+        self.sticky = sticky
         self.route = route
         self.host = host
         self.pool = pool
@@ -42,10 +48,11 @@ final class TargetLease {
         }
     }
 
-    /// Gives the slot back; later calls do nothing.
+    /// Gives the slot back (a use of the sticky key's pin, which lasts its `ttl` from now); later calls do nothing.
     func release() {
         guard held else { return }
         held = false
+        if let sticky { pool.balancer.sticky?.touch(sticky.key, target: target.id) }
         if upstreamDuration == nil { pool.balancer.guards?.abandon(target) }
         target.connections.release()
         metrics?.stats.requestFinished()

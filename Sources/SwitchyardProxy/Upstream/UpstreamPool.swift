@@ -91,11 +91,13 @@ public final class UpstreamPool: Sendable {
     /// - Parameters:
     ///   - host: the normalised destination key (`DestinationKey`) the per-host policies and guards count by.
     ///   - head: the request, for hash keys on its path, headers or cookies; nil for a tunnel.
+    ///   - stickyKey: the request's key in a sticky pool (`stickyKey(session:clientAddress:head:)`).
     ///   - queued: the request was woken from the wait queue (so it need not queue behind the others again).
     func acquire(
         host: String,
         clientAddress: String?,
         head: HTTPRequestHead?,
+        stickyKey: String? = nil,
         excluding excluded: [String] = [],
         queued: Bool = false
     ) -> Pick {
@@ -106,9 +108,9 @@ public final class UpstreamPool: Sendable {
             path: head.map { String($0.uri.prefix { $0 != "?" }) },
             header: { head?.headers.first(name: $0) }
         )
-        let request = PickRequest(destination: host, clientAddress: clientAddress, hashKey: key)
+        let request = PickRequest(destination: host, clientAddress: clientAddress, hashKey: key, stickyKey: stickyKey)
         switch balancer.pick(request, excluding: excluded) {
-        case .acquired(let target, let usedFallback):
+        case .acquired(let target, let usedFallback, let sticky):
             noteDegraded(usedFallback, target: target.id)
             if logger.logLevel <= .trace {
                 logger.trace(
@@ -119,7 +121,10 @@ public final class UpstreamPool: Sendable {
                         "active_connections": "\(target.connections.active)", "fallback": "\(usedFallback)",
                     ])
             }
-            return .leased(TargetLease(target: target, route: routes[target.id]!, host: host, pool: self))
+            return .leased(
+                TargetLease(
+                    target: target, route: routes[target.id]!, host: host, pool: self,
+                    sticky: stickyKey.map { ($0, sticky) }))
         case .saturated:
             if let waitQueue { return .wait(waitQueue) }
             return .refused(.serviceUnavailable, "every target of pool \(name) is at its connection limit")
@@ -130,6 +135,19 @@ public final class UpstreamPool: Sendable {
         case .unavailable:
             noteDegraded(true, target: nil)
             return .refused(.serviceUnavailable, "no target of pool \(name) is available")
+        case .stickyTargetDown(let target):
+            return .refused(.badGateway, "the sticky session's target \(target) of pool \(name) is down")
+        }
+    }
+
+    /// The sticky key of a request or tunnel in this pool; nil when the pool has no sticky sessions or the request
+    /// no key.
+    /// - Parameters:
+    ///   - session: the session named in the client's login (`SessionLogin`), if any.
+    ///   - head: the request, or the CONNECT request of a tunnel; nil for a SOCKS5 tunnel.
+    func stickyKey(session: String?, clientAddress: String?, head: HTTPRequestHead?) -> String? {
+        balancer.sticky?.options.key.key(session: session, clientAddress: clientAddress) {
+            head?.headers.first(name: $0)
         }
     }
 

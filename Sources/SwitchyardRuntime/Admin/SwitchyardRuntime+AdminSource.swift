@@ -54,6 +54,18 @@ extension SwitchyardRuntime: AdminSource {
         }
     }
 
+    public func stickySessions(ofPool pool: String, limit: Int) throws(AdminError) -> StickyInfo? {
+        let (settings, live) = (config.pools.first { $0.name == pool }, livePools[pool])
+        guard let settings, let live else { throw .poolNotFound(pool) }
+        guard let sticky = live.balancer.sticky, let options = settings.sticky else { return nil }
+        return StickyInfo(
+            key: options.key.description, ttlSeconds: options.ttl / .seconds(1), maxEntries: options.maxEntries,
+            onTargetDown: options.onTargetDown.rawValue, count: sticky.count,
+            pins: sticky.entries(limit: limit).map {
+                StickyInfo.Pin(key: $0.key, target: $0.target, idleSeconds: $0.idle / .seconds(1))
+            })
+    }
+
     public func addTarget(_ target: TargetSpec, toPool pool: String) async throws(AdminError) -> TargetInfo {
         let added = TargetSettings(
             sourceIP: target.sourceIP, url: target.url, weight: target.weight ?? 1,

@@ -33,7 +33,10 @@ extension SwitchyardRuntime {
         for listener in listeners {
             listener.metrics?.activeConnections.set(Int64(listener.connections.active))
         }
-        for pool in livePools.values {
+        let pools = livePools.values
+        let stickyCounts = pools.compactMap { pool in pool.balancer.sticky.map { (pool.name, $0.count) } }
+        metrics.setStickyEntries(Dictionary(stickyCounts, uniquingKeysWith: { first, _ in first }))
+        for pool in pools {
             for target in pool.balancer.targets {
                 guard let metrics = pool.metrics?.targets[target.id] else { continue }
                 metrics.activeConnections.set(Int64(target.connections.active))
