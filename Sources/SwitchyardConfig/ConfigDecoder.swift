@@ -20,8 +20,8 @@ struct ConfigDecoder {
     ]
     private static let poolKeys = [
         "policy", "policy_options", "max_connections_per_target", "keepalive", "host_header", "timeouts", "retries",
-        "tls_verify", "ca", "on_all_unhealthy", "health_check", "initial", "outlier_detection", "circuit_breaker",
-        "push_back", "rate_limits", "queue", "targets",
+        "tls_verify", "ca", "on_all_unhealthy", "health_check", "initial", "outlier_detection", "unreachable_ejection",
+        "circuit_breaker", "push_back", "rate_limits", "queue", "targets",
     ]
     private static let policyOptionKeys = [
         "history_window", "history_size", "history_max_total_entries", "hash_key", "load_factor", "slow_start",

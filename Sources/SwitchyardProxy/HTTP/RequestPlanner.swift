@@ -10,11 +10,13 @@ protocol RequestPlanner: Sendable {
 
     /// Another attempt for `request`, which failed before any response byte, on a target not in `tried`;
     /// nil when it must not be retried. The returned delay is the backoff to wait first.
-    func retry(_ request: UpstreamRequest, attempt: Int, tried: [String]) -> (UpstreamRequest, TimeAmount)?
+    /// - Parameter attempt: which retry of the pool's attempts and budget this is, from 1; nil for one that counts
+    ///   against neither, after a target that could not be connected to (nothing was sent, whatever the method).
+    func retry(_ request: UpstreamRequest, attempt: Int?, tried: [String]) -> (UpstreamRequest, TimeAmount)?
 }
 
 extension RequestPlanner {
-    func retry(_ request: UpstreamRequest, attempt: Int, tried: [String]) -> (UpstreamRequest, TimeAmount)? {
+    func retry(_ request: UpstreamRequest, attempt: Int?, tried: [String]) -> (UpstreamRequest, TimeAmount)? {
         nil
     }
 }

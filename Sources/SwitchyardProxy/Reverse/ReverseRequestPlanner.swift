@@ -58,9 +58,9 @@ struct ReverseRequestPlanner: RequestPlanner {
         }
     }
 
-    func retry(_ request: UpstreamRequest, attempt: Int, tried: [String]) -> (UpstreamRequest, TimeAmount)? {
+    func retry(_ request: UpstreamRequest, attempt: Int?, tried: [String]) -> (UpstreamRequest, TimeAmount)? {
         let settings = request.pool.backend
-        guard request.replayLimit >= 0, attempt <= settings.retryAttempts, settings.retryBudget.tryAcquireRetry(),
+        guard attempt == nil || request.replayLimit >= 0, let delay = settings.retryDelay(forAttempt: attempt),
             case .leased(let lease) = request.pool.acquire(
                 host: RouteTable.requestHost(request.head),
                 clientAddress: request.clientIP,
@@ -73,7 +73,7 @@ struct ReverseRequestPlanner: RequestPlanner {
         next.lease = lease
         next.destination = lease.route.backend ?? request.destination
         if settings.rewriteHost { next.head.headers.replaceOrAdd(name: "host", value: next.destination.hostHeader) }
-        return (next, settings.backoff(forAttempt: attempt))
+        return (next, delay)
     }
 
     private func request(
