@@ -15,6 +15,9 @@ public struct PoolSettings: Sendable, Equatable {
     /// Health checks, ejection, circuit breakers, push-back, rate limits and queueing.
     public var resilience: ResilienceSettings
     public var targets: [TargetSettings]
+    /// Headers edited on the requests sent to this pool's targets and on their responses (applied after the
+    /// listener's and the route's on requests, before them on responses).
+    public var headerRules = HeaderRules()
 
     public init(
         name: String,

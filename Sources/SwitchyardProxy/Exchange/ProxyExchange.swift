@@ -149,7 +149,9 @@ final class ProxyExchange {
         upstream = connection
         reusedConnection = reused
         connection.delegate = self
-        connection.handler.send(.head(request.lease.route.head(request.head, to: request.destination)))
+        var head = request.head
+        request.headerRewrites?.request.apply(to: &head.headers, request.headerValues)
+        connection.handler.send(.head(request.lease.route.head(head, to: request.destination)))
         let parts = pending
         pending.removeAll()
         for part in parts { write(part, to: connection) }
@@ -234,12 +236,13 @@ extension ProxyExchange: UpstreamExchangeDelegate {
             retryOrFail(.badGateway, failure.description, cause: .connectFailed, pathFailed: true)
         case .head(let head) where head.status.code < 200:
             responder?.exchange(receivedInterim: head)
-        case .head(let head):
+        case .head(var head):
             connection.responseDeadline.clear()
             responseStarted = true
             upstreamKeepAlive = head.isKeepAlive
             let retryAfter = head.headers.first(name: "retry-after").flatMap(RetryAfter.parse)
             request.lease.report(.response(status: Int(head.status.code), retryAfter: retryAfter))
+            request.headerRewrites?.response.apply(to: &head.headers, request.headerValues)
             responder?.exchange(receivedHead: head, upstreamKeepAlive: upstreamKeepAlive)
         case .body(let buffer):
             responder?.exchange(receivedBody: buffer)

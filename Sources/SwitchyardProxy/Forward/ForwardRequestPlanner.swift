@@ -16,6 +16,8 @@ struct ForwardRequestPlanner: RequestPlanner {
     /// The listener's own rate limits; nil when it has none.
     let rateLimits: RequestRateLimits?
     let destinations: DestinationGuard
+    /// The header rules of the listener and its pool, for plain requests (a tunnel's bytes are not HTTP to edit).
+    let headerRewrites: HeaderRewrites?
 
     func plan(_ head: HTTPRequestHead, client: ClientContext) -> RequestPlan {
         let parsed =
@@ -57,7 +59,11 @@ struct ForwardRequestPlanner: RequestPlanner {
                 clientIP: client.ip,
                 destinationCheck: check
             )
-            return isTunnel ? .tunnel(request) : .upstream(request)
+            guard !isTunnel else { return .tunnel(request) }
+            var plain = request
+            plain.headerRewrites = headerRewrites
+            plain.requestID = client.requestID
+            return .upstream(plain)
         case .refused(let status, let message):
             return .reject(status, message)
         case .wait(let queue):

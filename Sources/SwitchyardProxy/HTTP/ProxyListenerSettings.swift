@@ -66,6 +66,7 @@ public final class ProxyListenerSettings: Sendable {
         addVia: Bool,
         addXForwardedFor: Bool,
         rateLimits: RequestRateLimits? = nil,
+        headerRewrites: HeaderRewrites? = nil,
         destinationPolicy: DestinationPolicy,
         clientProtocol: ClientProtocol = .http,
         metrics: ListenerMetrics? = nil,
@@ -79,7 +80,8 @@ public final class ProxyListenerSettings: Sendable {
                 addVia: addVia,
                 addXForwardedFor: addXForwardedFor,
                 rateLimits: rateLimits,
-                destinations: DestinationGuard(policy: destinationPolicy, metrics: metrics)
+                destinations: DestinationGuard(policy: destinationPolicy, metrics: metrics),
+                headerRewrites: headerRewrites
             ),
             users: users,
             idleTimeout: idleTimeout,

@@ -86,4 +86,16 @@ struct UpstreamRequest {
     var isUpgrade = false
     /// The destination policy's check of the dialled addresses (forward requests); nil dials without one.
     var destinationCheck: DestinationGuard.Check? = nil
+    /// The header rules of the request's listener, route and pool; nil when none apply.
+    var headerRewrites: HeaderRewrites? = nil
+    /// The request's id, for header rules.
+    var requestID: String? = nil
+    /// The reverse route's name, for header rules; empty on forward listeners.
+    var routeName = ""
+
+    /// What the header rules' values may use, with the target now serving the request.
+    var headerValues: HeaderValues {
+        HeaderValues(
+            clientIP: clientIP ?? "", requestID: requestID ?? "", route: routeName, target: lease.target.id)
+    }
 }

@@ -46,7 +46,11 @@ struct ReverseRequestPlanner: RequestPlanner {
         case .leased(let lease):
             pool.backend.retryBudget.recordRequest()
             let retryable = route.retryNonIdempotent || Self.idempotentMethods.contains(head.method)
-            return .upstream(request(for: head, client: client, lease: lease, pool: pool, retryable: retryable))
+            var upstream = request(for: head, client: client, lease: lease, pool: pool, retryable: retryable)
+            upstream.headerRewrites = route.headerRewrites
+            upstream.requestID = client.requestID
+            upstream.routeName = route.name
+            return .upstream(upstream)
         case .refused(let status, let message):
             return .reject(status, message)
         case .wait(let queue):
