@@ -201,11 +201,14 @@ public final class PoolGuards: Sendable {
                 if outliers.recordFailure(target: target.id, .reset) { events.append(eject(target)) }
             }
         }
+        // With a threshold of one, a success matters only to an ejected target: others skip the detector's lock.
         if let unreachables {
             if result == .unreachable, unreachables.recordFailure(target: target.id) {
                 target.state.isEjected = true
                 events.append(.ejectedUnreachable(target: target.id, duration: unreachables.configuration.ejectionTime))
-            } else if result.isSuccess, unreachables.recordSuccess(target: target.id), !isEjected(target) {
+            } else if result.isSuccess, target.state.isEjected, unreachables.recordSuccess(target: target.id),
+                !isEjected(target)
+            {
                 events.append(endEjection(target))
             }
         }

@@ -74,6 +74,27 @@ struct UnreachableTargetTests {
         }
     }
 
+    /// An egress source address that cannot be bound (192.0.2.1 is on no interface here: the bind fails before any
+    /// packet leaves) is the target's own failure: plain requests and tunnels leave from the other address at once.
+    @Test func anUnbindableSourceAddressIsLeftForTheOther() async throws {
+        try await withResources { resources in
+            let origin = resources.track(try await TestOrigin.start(group: resources.group))
+            let yaml = ProxyHarness.forwardYAML(
+                sourceIPs: ["192.0.2.1", "127.0.0.3"], policy: "round-robin", poolExtra: "    retries: { attempts: 0 }\n")
+            let proxy = resources.track(try await ProxyHarness(yaml: yaml))
+            let (proxyURL, originPort) = (proxy.proxyURL, origin.port)
+            let plain = try await HTTPLoad.onThread {
+                try Subprocess.statuses(["-x", proxyURL, "http://127.0.0.1:\(originPort)/ip?[1-4]"])
+            }
+            #expect(plain == ["200", "200", "200", "200"])
+            let tunnels = try await UpstreamProxyTests.tunnels(4, proxyPort: proxy.port, originPort: origin.port)
+            #expect(tunnels.map(\.status) == [200, 200, 200, 200])
+            #expect(origin.requests.allSatisfy { $0.sourceIP == "127.0.0.3" })
+            let stats = try JSONSerialization.jsonObject(with: Data(proxy.runtime.statsJSON().utf8))
+            #expect(Self.health(of: "192.0.2.1", in: stats) == "ejected")
+        }
+    }
+
     /// `unreachable_ejection: 0s` turns the ejection off: the refusing backend keeps its round-robin turn (each
     /// request it gets still goes on to the other backend).
     @Test func zeroTurnsTheEjectionOff() async throws {
