@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README, CI): installs the Debian packages the end-to-end tests drive (curl; openssl for the
-# throw-away test certificates; systemd-analyze to verify the unit file; python3 with venv; squid, tinyproxy,
-# microsocks and dante-server as upstream proxies), the Python tools of
+# throw-away test certificates; systemd-analyze to verify the unit file; python3 with venv, whose http.server also
+# stands in for backends; squid, tinyproxy, microsocks and dante-server as upstream proxies), the Python tools of
 # scripts/python-tools.txt into .build-venv/ when they are not there yet (hadolint, kubernetes-validate, schemathesis),
 # builds the switchyard binary the process tests run, then runs `swift test`.
 set -euo pipefail

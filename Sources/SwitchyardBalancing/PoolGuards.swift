@@ -1,9 +1,9 @@
 import SwitchyardTraffic
 
 /// The protections of one pool that work per target and per destination host, beyond the target flags: a circuit
-/// breaker per target, passive ejection (outlier detection), destination push-back, and rate limits per (target,
-/// host). `TargetPool` asks `admit` for each target its policy offers, and the data path reports every finished
-/// request with `record`.
+/// breaker per target, passive ejection (outlier detection, and the ejection of a target that cannot be connected
+/// to), destination push-back, and rate limits per (target, host). `TargetPool` asks `admit` for each target its
+/// policy offers, and the data path reports every finished request with `record`.
 ///
 /// Ejection and an open circuit also set the target's flags (`isEjected`, `isCircuitOpen`), so policies skip the
 /// target without asking and the state is visible; `sweep()` clears them when their time is up.
@@ -14,6 +14,9 @@ public final class PoolGuards: Sendable {
     public struct Configuration: Sendable {
         public var circuitBreaker: CircuitBreaker.Configuration?
         public var outlierDetection: OutlierDetector<String>.Configuration?
+        /// How long one failed connect (`RequestResult.unreachable`) ejects a target, like nginx's `max_fails=1`;
+        /// a success through it (or a passed check) brings it back early. Nil ejects no target for that alone.
+        public var unreachableEjection: Duration?
         public var pushBack: PushBack?
         /// A limit per (target, host) pair.
         public var targetAndHostLimit: RateLimitRule?
@@ -21,18 +24,21 @@ public final class PoolGuards: Sendable {
         public init(
             circuitBreaker: CircuitBreaker.Configuration? = nil,
             outlierDetection: OutlierDetector<String>.Configuration? = nil,
+            unreachableEjection: Duration? = nil,
             pushBack: PushBack? = nil,
             targetAndHostLimit: RateLimitRule? = nil
         ) {
             self.circuitBreaker = circuitBreaker
             self.outlierDetection = outlierDetection
+            self.unreachableEjection = unreachableEjection
             self.pushBack = pushBack
             self.targetAndHostLimit = targetAndHostLimit
         }
 
         /// Whether nothing is configured, so a pool can skip the guards entirely.
         public var isEmpty: Bool {
-            circuitBreaker == nil && outlierDetection == nil && pushBack == nil && targetAndHostLimit == nil
+            circuitBreaker == nil && outlierDetection == nil && unreachableEjection == nil && pushBack == nil
+                && targetAndHostLimit == nil
         }
     }
 
@@ -67,6 +73,10 @@ public final class PoolGuards: Sendable {
         case response(status: Int, retryAfter: Duration?)
         /// A tunnel to the destination opened.
         case connected
+        /// The target's own connection could not be opened (a backend or upstream proxy refused it or could not be
+        /// reached, or the source address cannot be bound): nothing was sent.
+        case unreachable
+        /// The destination could not be reached through the target (a direct egress target's connect failed).
         case connectFailed
         /// The connection broke (reset or closed) before the answer was complete.
         case reset
@@ -77,7 +87,7 @@ public final class PoolGuards: Sendable {
             switch self {
             case .response(let status, _): status < 500
             case .connected: true
-            case .connectFailed, .reset, .timedOut: false
+            case .unreachable, .connectFailed, .reset, .timedOut: false
             }
         }
     }
@@ -85,6 +95,7 @@ public final class PoolGuards: Sendable {
     /// A change worth one log line.
     public enum Event: Sendable, Equatable, CustomStringConvertible {
         case ejected(target: String)
+        case ejectedUnreachable(target: String, duration: Duration)
         case ejectionEnded(target: String)
         case circuitOpened(target: String)
         case circuitHalfOpen(target: String)
@@ -94,6 +105,8 @@ public final class PoolGuards: Sendable {
         public var description: String {
             switch self {
             case .ejected(let target): "target \(target) ejected after consecutive failures"
+            case .ejectedUnreachable(let target, let duration):
+                "target \(target) ejected for \(duration.components.seconds)s: it could not be connected to"
             case .ejectionEnded(let target): "target \(target) back from ejection"
             case .circuitOpened(let target): "circuit of target \(target) opened"
             case .circuitHalfOpen(let target): "circuit of target \(target) half-open: letting probes through"
@@ -112,6 +125,8 @@ public final class PoolGuards: Sendable {
     private let targets: [String: BalancingTarget]
     private let breakers: [String: CircuitBreaker]
     private let outliers: OutlierDetector<String>?
+    /// One failed connect ejects a target: an outlier detector with a threshold of one, for `.unreachable` only.
+    private let unreachables: OutlierDetector<String>?
     private let pushBack: PushBack?
     private let pushBacks: PushBackTable<String>?
     private let hostLimits: KeyedRateLimiter<TargetHost>?
@@ -126,6 +141,14 @@ public final class PoolGuards: Sendable {
             } ?? [:]
         outliers = configuration.outlierDetection.map {
             OutlierDetector(targets: targets.map(\.id), configuration: $0, clock: clock)
+        }
+        unreachables = configuration.unreachableEjection.map { duration in
+            OutlierDetector(
+                targets: targets.map(\.id),
+                configuration: .init(
+                    consecutiveFailures: 1, ejectionTime: duration, maxEjectionTime: duration, maxEjectionPercent: 100,
+                    recovery: .instant),
+                clock: clock)
         }
         pushBack = configuration.pushBack
         pushBacks = configuration.pushBack.map { PushBackTable(maxPushBack: $0.maxDuration, clock: clock) }
@@ -171,11 +194,22 @@ public final class PoolGuards: Sendable {
             case .response(let status, _) where status >= 500:
                 if outliers.recordFailure(target: target.id, .serverError) { events.append(eject(target)) }
             case .response, .connected:
-                if outliers.recordSuccess(target: target.id) { events.append(endEjection(target)) }
-            case .connectFailed, .timedOut:
+                if outliers.recordSuccess(target: target.id), !isEjected(target) { events.append(endEjection(target)) }
+            case .unreachable, .connectFailed, .timedOut:
                 if outliers.recordFailure(target: target.id, .connectFailed) { events.append(eject(target)) }
             case .reset:
                 if outliers.recordFailure(target: target.id, .reset) { events.append(eject(target)) }
+            }
+        }
+        // With a threshold of one, a success matters only to an ejected target: others skip the detector's lock.
+        if let unreachables {
+            if result == .unreachable, unreachables.recordFailure(target: target.id) {
+                target.state.isEjected = true
+                events.append(.ejectedUnreachable(target: target.id, duration: unreachables.configuration.ejectionTime))
+            } else if result.isSuccess, target.state.isEjected, unreachables.recordSuccess(target: target.id),
+                !isEjected(target)
+            {
+                events.append(endEjection(target))
             }
         }
         if let pushBack, let pushBacks, case .response(let status, let retryAfter) = result,
@@ -192,7 +226,8 @@ public final class PoolGuards: Sendable {
 
     /// Learns that an active health check on `target` passed, which ends an ejection under instant recovery.
     public func recordPassedCheck(_ target: BalancingTarget) -> [Event] {
-        guard let outliers, outliers.recordSuccess(target: target.id) else { return [] }
+        let restored = [outliers, unreachables].map { $0?.recordSuccess(target: target.id) ?? false }
+        guard restored.contains(true), !isEjected(target) else { return [] }
         return [endEjection(target)]
     }
 
@@ -201,7 +236,7 @@ public final class PoolGuards: Sendable {
     public func sweep() -> [Event] {
         var events: [Event] = []
         for target in targets.values {
-            if target.state.isEjected, let outliers, !outliers.isEjected(target: target.id) {
+            if target.state.isEjected, outliers != nil || unreachables != nil, !isEjected(target) {
                 events.append(endEjection(target))
             }
             if target.state.isCircuitOpen, let breaker = breakers[target.id], breaker.state != .open {
@@ -214,6 +249,11 @@ public final class PoolGuards: Sendable {
     /// The state of `target`'s circuit breaker; nil when the pool has none.
     public func circuitState(of target: BalancingTarget) -> CircuitBreaker.State? {
         breakers[target.id]?.state
+    }
+
+    /// Whether either detector keeps `target` out now.
+    private func isEjected(_ target: BalancingTarget) -> Bool {
+        outliers?.isEjected(target: target.id) == true || unreachables?.isEjected(target: target.id) == true
     }
 
     private func eject(_ target: BalancingTarget) -> Event {

@@ -38,6 +38,7 @@ extension ConfigDecoder {
                 parse: OutlierDetectionSettings.Recovery.init(rawValue:))
             settings.outlierDetection = detection
         }
+        fields.read("unreachable_ejection", into: &settings.unreachableEjection)
         if let circuit = fields.mapping("circuit_breaker", keys: Self.circuitBreakerKeys) {
             var breaker = CircuitBreakerSettings()
             circuit.read("failure_threshold", into: &breaker.failureThreshold)

@@ -16,12 +16,12 @@ struct ConfigDecoder {
     private static let listenerKeys = [
         "name", "mode", "listen", "pool", "routes", "protocols", "tls", "add_forwarded", "auth", "max_connections",
         "max_connections_per_client", "max_incomplete_heads", "max_header_bytes", "add_via", "add_x_forwarded_for", "timeouts", "rate_limits",
-        "destinations",
+        "destinations", "header_rules",
     ]
     private static let poolKeys = [
         "policy", "policy_options", "max_connections_per_target", "keepalive", "host_header", "timeouts", "retries",
-        "tls_verify", "ca", "on_all_unhealthy", "health_check", "initial", "outlier_detection", "circuit_breaker",
-        "push_back", "rate_limits", "queue", "sticky", "targets",
+        "tls_verify", "ca", "on_all_unhealthy", "health_check", "initial", "outlier_detection", "unreachable_ejection",
+        "circuit_breaker", "push_back", "rate_limits", "queue", "sticky", "targets", "header_rules",
     ]
     private static let policyOptionKeys = [
         "history_window", "history_size", "history_max_total_entries", "hash_key", "load_factor", "slow_start",
@@ -110,12 +110,13 @@ struct ConfigDecoder {
         }
         listener.rateLimits = fields.list("rate_limits")?.map(rateLimit) ?? []
         listener.destinations = destinations(fields)
+        listener.headerRules = headerRules(fields)
         return listener
     }
 
     private func route(path: String, node: Node) -> RouteSettings {
         var route = RouteSettings(pool: "")
-        let keys = ["match", "pool", "retry_non_idempotent", "queue_class"]
+        let keys = ["match", "pool", "retry_non_idempotent", "queue_class", "header_rules"]
         guard let fields = reader.mapping(node, at: path, keys: keys) else { return route }
         if let match = fields.mapping("match", keys: ["host", "path_prefix", "method", "headers"]) {
             match.read("host", into: &route.host)
@@ -132,6 +133,7 @@ struct ConfigDecoder {
         fields.read("pool", into: &route.pool, required: true)
         fields.read("retry_non_idempotent", into: &route.retryNonIdempotent)
         fields.read("queue_class", into: &route.queueClass)
+        route.headerRules = headerRules(fields)
         return route
     }
 
@@ -185,6 +187,7 @@ struct ConfigDecoder {
         fields.read("ca", into: &pool.backend.ca)
         pool.resilience = resilience(fields)
         pool.sticky = sticky(fields)
+        pool.headerRules = headerRules(fields)
         pool.targets = fields.list("targets", required: true)?.map(target) ?? []
         return pool
     }

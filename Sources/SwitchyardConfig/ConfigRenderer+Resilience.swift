@@ -24,6 +24,7 @@ extension ConfigRenderer {
             add(3, "max_ejection_percent: \(outlier.maxEjectionPercent)")
             add(3, "recover: \(outlier.recover.rawValue)")
         }
+        add(2, "unreachable_ejection: \(DurationText.format(resilience.unreachableEjection))")
         if let breaker = resilience.circuitBreaker {
             add(2, "circuit_breaker:")
             add(3, "failure_threshold: \(breaker.failureThreshold)")

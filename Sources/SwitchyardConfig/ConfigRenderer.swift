@@ -83,12 +83,14 @@ struct ConfigRenderer {
         add(3, "shutdown: \(DurationText.format(listener.timeouts.shutdown))")
         if !listener.rateLimits.isEmpty { write(listener.rateLimits) }
         if let destinations = listener.destinations { write(destinations, indent: 2) }
+        write(listener.headerRules, indent: 2)
     }
 
     private mutating func write(_ route: RouteSettings) {
         add(3, "- pool: \(DoubleQuoted.string(route.pool))")
         add(4, "retry_non_idempotent: \(route.retryNonIdempotent)")
         if let queueClass = route.queueClass { add(4, "queue_class: \(DoubleQuoted.string(queueClass))") }
+        write(route.headerRules, indent: 4)
         guard route.host != nil || route.pathPrefix != nil || route.method != nil || !route.headers.isEmpty else { return }
         add(4, "match:")
         if let host = route.host { add(5, "host: \(DoubleQuoted.string(host))") }
@@ -140,6 +142,7 @@ struct ConfigRenderer {
             add(3, "max_entries: \(sticky.maxEntries)")
             add(3, "on_target_down: \(sticky.onTargetDown.rawValue)")
         }
+        write(pool.headerRules, indent: 2)
         add(2, pool.targets.isEmpty ? "targets: []" : "targets:")
         for target in pool.targets {
             add(3, "- weight: \(target.weight)")

@@ -56,6 +56,8 @@ public struct ListenerSettings: Sendable, Equatable {
     public var rateLimits: [RateLimitSettings]
     /// Where a forward listener may connect; nil uses the config's root `destinations`.
     public var destinations: DestinationSettings?
+    /// Headers edited on every request of the listener (first) and every response (last).
+    public var headerRules = HeaderRules()
 
     public init(
         name: String,

@@ -17,6 +17,9 @@ public struct PoolSettings: Sendable, Equatable {
     /// Sticky sessions; nil balances every request on its own.
     public var sticky: StickySettings?
     public var targets: [TargetSettings]
+    /// Headers edited on the requests sent to this pool's targets and on their responses (applied after the
+    /// listener's and the route's on requests, before them on responses).
+    public var headerRules = HeaderRules()
 
     public init(
         name: String,

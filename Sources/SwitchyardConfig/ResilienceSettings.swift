@@ -1,13 +1,17 @@
 /// How a pool keeps working when targets fail or overload: active checks, passive ejection, circuit breakers,
-/// destination push-back, rate limits and the wait queue. Every part is off unless configured, except push-back
-/// on `429`/`503` with `Retry-After`, which egress pools honour by default.
+/// destination push-back, rate limits and the wait queue. Every part is off unless configured, except two: the
+/// ejection of a target that cannot be connected to, and push-back on `429`/`503` with `Retry-After`, which egress
+/// pools honour.
 public struct ResilienceSettings: Sendable, Equatable {
     /// Active health checks; nil runs none.
     public var healthCheck: HealthCheckSettings?
     /// A new target's state before its first check.
     public var initialState: InitialTargetState
-    /// Passive health from request outcomes; nil ejects nothing.
+    /// Passive health from request outcomes; nil ejects nothing on that account.
     public var outlierDetection: OutlierDetectionSettings?
+    /// How long a target that could not be connected to (refused, unreachable, its source address unusable) is kept
+    /// out of rotation, unless a success or a passed check brings it back first; zero keeps it in. Default 10 s.
+    public var unreachableEjection: Duration
     /// One breaker per target; nil has none.
     public var circuitBreaker: CircuitBreakerSettings?
     public var pushBack: PushBackSettings
@@ -20,6 +24,7 @@ public struct ResilienceSettings: Sendable, Equatable {
         healthCheck: HealthCheckSettings? = nil,
         initialState: InitialTargetState = .healthy,
         outlierDetection: OutlierDetectionSettings? = nil,
+        unreachableEjection: Duration = .seconds(10),
         circuitBreaker: CircuitBreakerSettings? = nil,
         pushBack: PushBackSettings = .default,
         rateLimits: [RateLimitSettings] = [],
@@ -28,6 +33,7 @@ public struct ResilienceSettings: Sendable, Equatable {
         self.healthCheck = healthCheck
         self.initialState = initialState
         self.outlierDetection = outlierDetection
+        self.unreachableEjection = unreachableEjection
         self.circuitBreaker = circuitBreaker
         self.pushBack = pushBack
         self.rateLimits = rateLimits

@@ -13,6 +13,8 @@ public struct RouteSettings: Sendable, Equatable {
     public var retryNonIdempotent: Bool
     /// The queue class of this route's requests when its pool queues them; nil uses the pool's default.
     public var queueClass: String?
+    /// Headers edited on this route's requests and responses (between the listener's and the pool's).
+    public var headerRules = HeaderRules()
 
     public init(
         host: String? = nil,

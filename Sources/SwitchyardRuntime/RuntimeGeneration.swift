@@ -34,9 +34,11 @@ final class RuntimeGeneration: Sendable {
                 previous: previous?.pools[pool.name], logger: logger)
         }
         self.pools = pools
+        let poolRules = Dictionary(
+            config.pools.map { ($0.name, $0.headerRules) }, uniquingKeysWith: { first, _ in first })
         self.listenerSettings = zip(config.listeners, tlsSources).map { listener, tls in
             Self.proxySettings(
-                for: listener, pools: pools, tls: tls,
+                for: listener, pools: pools, poolRules: poolRules, tls: tls,
                 destinations: config.destinations(of: listener).policy(selfEndpoints: selfEndpoints),
                 metrics: metrics.listener(listener.name), logger: logger)
         }
@@ -77,6 +79,7 @@ final class RuntimeGeneration: Sendable {
     private static func proxySettings(
         for listener: ListenerSettings,
         pools: [String: UpstreamPool],
+        poolRules: [String: HeaderRules],
         tls: TLSContextSource?,
         destinations: DestinationPolicy,
         metrics: ListenerMetrics,
@@ -95,6 +98,7 @@ final class RuntimeGeneration: Sendable {
                 addVia: listener.addVia,
                 addXForwardedFor: listener.addXForwardedFor,
                 rateLimits: listener.rateLimits.requestRateLimits(clock: SystemClock()),
+                headerRewrites: [listener.headerRules, poolRules[listener.pool] ?? HeaderRules()].rewrites,
                 destinationPolicy: destinations,
                 clientProtocols: Set(
                     listener.servedProtocols.map { $0 == .socks5 ? ProxyListenerSettings.ClientProtocol.socks5 : .http }
@@ -113,10 +117,17 @@ final class RuntimeGeneration: Sendable {
                     headers: route.headers.map { ($0.name, $0.value) },
                     pool: pools[route.pool]!,
                     retryNonIdempotent: route.retryNonIdempotent,
-                    queueClass: route.queueClass
+                    queueClass: route.queueClass,
+                    headerRewrites: [listener.headerRules, route.headerRules, poolRules[route.pool] ?? HeaderRules()]
+                        .rewrites
                 )
             }
-            if !listener.pool.isEmpty { routes.append(ReverseRoute(name: "pool", pool: pools[listener.pool]!)) }
+            if !listener.pool.isEmpty {
+                routes.append(
+                    ReverseRoute(
+                        name: "pool", pool: pools[listener.pool]!,
+                        headerRewrites: [listener.headerRules, poolRules[listener.pool] ?? HeaderRules()].rewrites))
+            }
             return .reverse(
                 listenerName: listener.name,
                 routes: routes,

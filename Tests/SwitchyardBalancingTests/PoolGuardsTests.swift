@@ -33,6 +33,26 @@ struct PoolGuardsTests {
         #expect(guards.record(.response(status: 429, retryAfter: nil), for: pool.targets[1], host: "a.com").isEmpty)
     }
 
+    @Test func oneFailedConnectEjectsATargetForTheUnreachableEjectionOnly() {
+        let clock = ManualClock()
+        let (pool, guards) = pool(2, .init(unreachableEjection: .seconds(10)), clock: clock)
+        #expect(guards.record(.connectFailed, for: pool.targets[0], host: "a.com").isEmpty, "the destination's refusal")
+        #expect(
+            guards.record(.unreachable, for: pool.targets[0], host: "a.com")
+                == [.ejectedUnreachable(target: "t0", duration: .seconds(10))])
+        #expect(Set((0..<10).compactMap { _ in pickID(pool) }) == ["t1"])
+        clock.advance(by: .seconds(9))
+        #expect(guards.sweep().isEmpty)
+        clock.advance(by: .seconds(1))
+        #expect(guards.sweep() == [.ejectionEnded(target: "t0")])
+        #expect(Set((0..<10).compactMap { _ in pickID(pool) }) == ["t0", "t1"])
+        // Every ejection lasts the same, and a success through the target (the all-unhealthy fallback) ends it.
+        _ = guards.record(.unreachable, for: pool.targets[0], host: "a.com")
+        #expect(guards.record(.response(status: 200, retryAfter: nil), for: pool.targets[0], host: "a.com")
+            == [.ejectionEnded(target: "t0")])
+        #expect(!pool.targets[0].state.isEjected)
+    }
+
     @Test func whenEveryTargetIsPushedBackThePickSaysHowLongToWait() {
         let clock = ManualClock()
         let (pool, guards) = pool(2, .init(pushBack: .init(statuses: [403], defaultDuration: .seconds(5))), clock: clock)

@@ -4,9 +4,15 @@ import SwitchyardBalancing
 /// The retry loop's step, shared by request exchanges and tunnel dials: when an attempt failed before anything
 /// reached the client, asks the listener's planner for another target (it applies the pool's attempts, budget and
 /// backoff, and skips the targets tried), reports the failure for the old target and gives its slot back.
+///
+/// A target that could not be connected to (`.unreachable`) was sent nothing, so its retry is always safe and costs
+/// the pool nothing: it is asked for without counting against the attempts or the budget, and each target is tried
+/// at most once, which bounds it.
 struct Failover {
     /// The attempt in progress, from 1.
     private(set) var attempt = 1
+    /// Retries so far that count against the pool's attempts and budget.
+    private var budgetedRetries = 0
     /// Targets tried so far, so a retry goes elsewhere; filled at the first retry.
     private var tried: [String] = []
 
@@ -17,11 +23,13 @@ struct Failover {
         _ request: inout UpstreamRequest, after cause: PoolGuards.RequestResult, planner: any RequestPlanner
     ) -> TimeAmount? {
         if tried.isEmpty { tried = [request.lease.route.id] }
-        guard let (next, delay) = planner.retry(request, attempt: attempt, tried: tried) else { return nil }
+        let budgeted = cause == .unreachable ? nil : budgetedRetries + 1
+        guard let (next, delay) = planner.retry(request, attempt: budgeted, tried: tried) else { return nil }
         request.lease.report(cause)
         request.lease.release()
         request = next
         attempt += 1
+        if let budgeted { budgetedRetries = budgeted }
         tried.append(next.lease.route.id)
         return delay
     }

@@ -9,9 +9,9 @@ import SwitchyardTraffic
 ///
 /// The retry loop of requests lives here (its step, `Failover`, is shared with tunnel dials): a request that failed
 /// before any response byte, with a replayable body and attempts and budget left, goes to another target; so does
-/// one whose path through an upstream proxy failed before any of its body went out (whatever its method: the
-/// destination never saw it). Knows nothing of the client's protocol. Confined to the client's event loop; upstream
-/// connections are opened on the same loop.
+/// one whose target could not be connected to, or whose path through an upstream proxy failed, before any of its
+/// body went out (whatever its method: the destination never saw it). Knows nothing of the client's protocol.
+/// Confined to the client's event loop; upstream connections are opened on the same loop.
 final class ProxyExchange {
     /// The request as it goes upstream, with the reserved target; replaced on a retry.
     private(set) var request: UpstreamRequest
@@ -131,17 +131,15 @@ final class ProxyExchange {
                     }
                 case .failure(let error):
                     let destination = self.request.destination
-                    let failure = UpstreamFailure(
-                        error, host: destination.host, port: destination.port, route: self.request.lease.route)
+                    let route = self.request.lease.route
+                    let failure = UpstreamFailure(error, host: destination.host, port: destination.port, route: route)
                     switch failure {
                     case .timedOut, .denied:
-                        self.fail(failure.status, failure.description, cause: failure.result)
-                    case .upstreamProxy:
-                        self.retryOrFail(
-                            failure.status, failure.description, cause: failure.result ?? .connectFailed,
-                            pathFailed: true)
+                        self.fail(failure.status, failure.description, cause: failure.result(via: route))
                     default:
-                        self.retryOrFail(failure.status, failure.description, cause: failure.result ?? .connectFailed)
+                        self.retryOrFail(
+                            failure.status, failure.description, cause: failure.result(via: route) ?? .connectFailed,
+                            pathFailed: failure.failedBeforeDestination(via: route))
                     }
                 }
             }
@@ -151,7 +149,9 @@ final class ProxyExchange {
         upstream = connection
         reusedConnection = reused
         connection.delegate = self
-        connection.handler.send(.head(request.lease.route.head(request.head, to: request.destination)))
+        var head = request.head
+        request.headerRewrites?.request.apply(to: &head.headers, request.headerValues)
+        connection.handler.send(.head(request.lease.route.head(head, to: request.destination)))
         let parts = pending
         pending.removeAll()
         for part in parts { write(part, to: connection) }
@@ -176,8 +176,8 @@ final class ProxyExchange {
     // MARK: Ending
 
     /// Sends the request to another target when the planner allows it (nothing of the response came back yet, the
-    /// body is replayable — or, when the path through an upstream proxy failed, none of it went out —, attempts and
-    /// budget remain); otherwise fails it.
+    /// body is replayable — or, when nothing reached the destination, none of it went out —, attempts and budget
+    /// remain, or the target was unreachable); otherwise fails it.
     private func retryOrFail(
         _ status: ProxyErrorStatus, _ message: String, cause: PoolGuards.RequestResult, pathFailed: Bool = false
     ) {
@@ -236,12 +236,13 @@ extension ProxyExchange: UpstreamExchangeDelegate {
             retryOrFail(.badGateway, failure.description, cause: .connectFailed, pathFailed: true)
         case .head(let head) where head.status.code < 200:
             responder?.exchange(receivedInterim: head)
-        case .head(let head):
+        case .head(var head):
             connection.responseDeadline.clear()
             responseStarted = true
             upstreamKeepAlive = head.isKeepAlive
             let retryAfter = head.headers.first(name: "retry-after").flatMap(RetryAfter.parse)
             request.lease.report(.response(status: Int(head.status.code), retryAfter: retryAfter))
+            request.headerRewrites?.response.apply(to: &head.headers, request.headerValues)
             responder?.exchange(receivedHead: head, upstreamKeepAlive: upstreamKeepAlive)
         case .body(let buffer):
             responder?.exchange(receivedBody: buffer)

@@ -6,8 +6,8 @@ import SwitchyardTraffic
 /// The forward-proxy decision: an absolute-URI request or a CONNECT leaves through an egress target of the pool,
 /// picked per request or tunnel, once the destination policy allows its destination by name (its addresses are
 /// checked when it is dialled, or by the upstream proxy that resolves it). No `Via` or `X-Forwarded-For` is added
-/// unless configured (they leak the client). When the path through an upstream proxy fails, `retry` picks another
-/// target within the pool's retry settings.
+/// unless configured (they leak the client). When the target cannot be reached or the path through an upstream
+/// proxy fails, `retry` picks another target.
 struct ForwardRequestPlanner: RequestPlanner {
     let pool: UpstreamPool
     let connectTimeout: TimeAmount
@@ -16,6 +16,8 @@ struct ForwardRequestPlanner: RequestPlanner {
     /// The listener's own rate limits; nil when it has none.
     let rateLimits: RequestRateLimits?
     let destinations: DestinationGuard
+    /// The header rules of the listener and its pool, for plain requests (a tunnel's bytes are not HTTP to edit).
+    let headerRewrites: HeaderRewrites?
 
     func plan(_ head: HTTPRequestHead, client: ClientContext) -> RequestPlan {
         let parsed =
@@ -61,7 +63,11 @@ struct ForwardRequestPlanner: RequestPlanner {
                 stickyKey: stickyKey,
                 destinationCheck: check
             )
-            return isTunnel ? .tunnel(request) : .upstream(request)
+            guard !isTunnel else { return .tunnel(request) }
+            var plain = request
+            plain.headerRewrites = headerRewrites
+            plain.requestID = client.requestID
+            return .upstream(plain)
         case .refused(let status, let message):
             return .reject(status, message)
         case .wait(let queue):
@@ -73,19 +79,19 @@ struct ForwardRequestPlanner: RequestPlanner {
         }
     }
 
-    /// Another target for a request or tunnel whose path through an upstream proxy failed (the only failures its
-    /// callers retry on a forward listener), within the pool's retry attempts and budget.
-    func retry(_ request: UpstreamRequest, attempt: Int, tried: [String]) -> (UpstreamRequest, TimeAmount)? {
-        let settings = pool.backend
+    /// Another target for a request or tunnel whose target could not be connected to (at once, beyond the pool's
+    /// retry attempts and budget) or whose path through an upstream proxy failed (within them): the only failures
+    /// its callers retry on a forward listener.
+    func retry(_ request: UpstreamRequest, attempt: Int?, tried: [String]) -> (UpstreamRequest, TimeAmount)? {
         let head = request.head.method == .CONNECT ? nil : request.head
-        guard attempt <= settings.retryAttempts, settings.retryBudget.tryAcquireRetry(),
+        guard let delay = pool.backend.retryDelay(forAttempt: attempt),
             case .leased(let lease) = pool.acquire(
                 host: request.lease.host, clientAddress: request.clientIP, head: head, stickyKey: request.stickyKey,
                 excluding: tried, queued: true)
         else { return nil }
         var next = request
         next.lease = lease
-        return (next, settings.backoff(forAttempt: attempt))
+        return (next, delay)
     }
 
     private func upstreamHead(for head: HTTPRequestHead, destination: ProxyDestination, client: ClientContext)

@@ -76,6 +76,7 @@ public final class ProxyListenerSettings: Sendable {
         addVia: Bool,
         addXForwardedFor: Bool,
         rateLimits: RequestRateLimits? = nil,
+        headerRewrites: HeaderRewrites? = nil,
         destinationPolicy: DestinationPolicy,
         clientProtocols: Set<ClientProtocol> = [.http],
         tls: TLSContextSource? = nil,
@@ -90,7 +91,8 @@ public final class ProxyListenerSettings: Sendable {
                 addVia: addVia,
                 addXForwardedFor: addXForwardedFor,
                 rateLimits: rateLimits,
-                destinations: DestinationGuard(policy: destinationPolicy, metrics: metrics)
+                destinations: DestinationGuard(policy: destinationPolicy, metrics: metrics),
+                headerRewrites: headerRewrites
             ),
             users: users,
             sessionLogins: pool.balancer.sticky?.options.key == .usernameSession,

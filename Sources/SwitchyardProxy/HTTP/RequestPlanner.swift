@@ -10,11 +10,13 @@ protocol RequestPlanner: Sendable {
 
     /// Another attempt for `request`, which failed before any response byte, on a target not in `tried`;
     /// nil when it must not be retried. The returned delay is the backoff to wait first.
-    func retry(_ request: UpstreamRequest, attempt: Int, tried: [String]) -> (UpstreamRequest, TimeAmount)?
+    /// - Parameter attempt: which retry of the pool's attempts and budget this is, from 1; nil for one that counts
+    ///   against neither, after a target that could not be connected to (nothing was sent, whatever the method).
+    func retry(_ request: UpstreamRequest, attempt: Int?, tried: [String]) -> (UpstreamRequest, TimeAmount)?
 }
 
 extension RequestPlanner {
-    func retry(_ request: UpstreamRequest, attempt: Int, tried: [String]) -> (UpstreamRequest, TimeAmount)? {
+    func retry(_ request: UpstreamRequest, attempt: Int?, tried: [String]) -> (UpstreamRequest, TimeAmount)? {
         nil
     }
 }
@@ -88,4 +90,16 @@ struct UpstreamRequest {
     var isUpgrade = false
     /// The destination policy's check of the dialled addresses (forward requests); nil dials without one.
     var destinationCheck: DestinationGuard.Check? = nil
+    /// The header rules of the request's listener, route and pool; nil when none apply.
+    var headerRewrites: HeaderRewrites? = nil
+    /// The request's id, for header rules.
+    var requestID: String? = nil
+    /// The reverse route's name, for header rules; empty on forward listeners.
+    var routeName = ""
+
+    /// What the header rules' values may use, with the target now serving the request.
+    var headerValues: HeaderValues {
+        HeaderValues(
+            clientIP: clientIP ?? "", requestID: requestID ?? "", route: routeName, target: lease.target.id)
+    }
 }

@@ -49,6 +49,9 @@ struct ReverseRequestPlanner: RequestPlanner {
             let retryable = route.retryNonIdempotent || Self.idempotentMethods.contains(head.method)
             var upstream = request(for: head, client: client, lease: lease, pool: pool, retryable: retryable)
             upstream.stickyKey = stickyKey
+            upstream.headerRewrites = route.headerRewrites
+            upstream.requestID = client.requestID
+            upstream.routeName = route.name
             return .upstream(upstream)
         case .refused(let status, let message):
             return .reject(status, message)
@@ -61,9 +64,9 @@ struct ReverseRequestPlanner: RequestPlanner {
         }
     }
 
-    func retry(_ request: UpstreamRequest, attempt: Int, tried: [String]) -> (UpstreamRequest, TimeAmount)? {
+    func retry(_ request: UpstreamRequest, attempt: Int?, tried: [String]) -> (UpstreamRequest, TimeAmount)? {
         let settings = request.pool.backend
-        guard request.replayLimit >= 0, attempt <= settings.retryAttempts, settings.retryBudget.tryAcquireRetry(),
+        guard attempt == nil || request.replayLimit >= 0, let delay = settings.retryDelay(forAttempt: attempt),
             case .leased(let lease) = request.pool.acquire(
                 host: RouteTable.requestHost(request.head),
                 clientAddress: request.clientIP,
@@ -77,7 +80,7 @@ struct ReverseRequestPlanner: RequestPlanner {
         next.lease = lease
         next.destination = lease.route.backend ?? request.destination
         if settings.rewriteHost { next.head.headers.replaceOrAdd(name: "host", value: next.destination.hostHeader) }
-        return (next, settings.backoff(forAttempt: attempt))
+        return (next, delay)
     }
 
     private func request(

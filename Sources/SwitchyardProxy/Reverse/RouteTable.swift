@@ -42,6 +42,8 @@ public struct ReverseRoute: Sendable {
     public var name: String
     /// The pool queue class of this route's requests; nil for the queue's default.
     public var queueClass: String?
+    /// The header rules of the listener, this route and its pool, chained; nil when there are none.
+    public var headerRewrites: HeaderRewrites?
 
     public init(
         name: String,
@@ -51,10 +53,12 @@ public struct ReverseRoute: Sendable {
         headers: [(name: String, value: String)] = [],
         pool: UpstreamPool,
         retryNonIdempotent: Bool = false,
-        queueClass: String? = nil
+        queueClass: String? = nil,
+        headerRewrites: HeaderRewrites? = nil
     ) {
         self.name = name
         self.queueClass = queueClass
+        self.headerRewrites = headerRewrites
         self.host = host?.lowercased()
         self.pathPrefix = pathPrefix
         self.method = method?.uppercased()

@@ -1,7 +1,8 @@
 import NIOCore
 
 /// Opens the upstream side of a CONNECT tunnel: dials the destination through the reserved target's route and,
-/// when the path through an upstream proxy fails, moves on to another target through `Failover` (the same retry
+/// when the target cannot be reached or the path through an upstream proxy fails, moves on to another target
+/// through `Failover` (the same retry
 /// step exchanges take) while the client has received nothing. Holds the current target's lease until it hands the
 /// channel over (or fails, or is cancelled). Confined to the client's event loop.
 final class TunnelDialer {
@@ -72,10 +73,10 @@ final class TunnelDialer {
                 self.request.lease.report(.connected)
                 self.finish(.connected(channel))
             case .failure(let error):
-                let failure = UpstreamFailure(
-                    error, host: destination.host, port: destination.port, route: self.request.lease.route)
-                let cause = failure.result ?? .connectFailed
-                if case .upstreamProxy = failure,
+                let route = self.request.lease.route
+                let failure = UpstreamFailure(error, host: destination.host, port: destination.port, route: route)
+                let cause = failure.result(via: route) ?? .connectFailed
+                if failure.failedBeforeDestination(via: route),
                     let delay = self.failover.moveOn(&self.request, after: cause, planner: self.planner)
                 {
                     let next = self.failover.attempt
@@ -86,7 +87,7 @@ final class TunnelDialer {
                     return
                 }
                 self.isOver = true
-                if let result = failure.result { self.request.lease.report(result) }
+                if let result = failure.result(via: route) { self.request.lease.report(result) }
                 self.request.lease.release()
                 self.finish(.failed(failure))
             }

@@ -10,7 +10,8 @@ public struct BackendSettings: Sendable {
     public var responseTimeout: TimeAmount
     /// Send the backend's own `host:port` as `Host` instead of the client's.
     public var rewriteHost: Bool
-    /// Extra attempts after the first, on other targets, for requests that failed before any response byte.
+    /// Extra attempts after the first, on other targets, for requests that failed before any response byte (a
+    /// target that could not be connected to is always left for another, beyond these).
     public var retryAttempts: Int
     public var retryBudget: RetryBudget
     public var retryBackoff: TimeAmount
@@ -46,9 +47,17 @@ public struct BackendSettings: Sendable {
         self.caFile = caFile
     }
 
+    /// Whether retry number `attempt` (from 1) may go ahead within the attempts and the budget (taking one retry from
+    /// it), and the wait before it; a retry that counts against neither (`attempt` nil) goes ahead at once.
+    func retryDelay(forAttempt attempt: Int?) -> TimeAmount? {
+        guard let attempt else { return .zero }
+        guard attempt <= retryAttempts, retryBudget.tryAcquireRetry() else { return nil }
+        return backoff(forAttempt: attempt)
+    }
+
     /// The wait before retry number `attempt` (from 1): exponential from `retryBackoff` up to `retryMaxBackoff`,
     /// with full jitter.
-    func backoff(forAttempt attempt: Int) -> TimeAmount {
+    private func backoff(forAttempt attempt: Int) -> TimeAmount {
         let ceiling = min(retryBackoff.nanoseconds << min(attempt - 1, 20), retryMaxBackoff.nanoseconds)
         return .nanoseconds(Int64.random(in: 0...max(0, ceiling)))
     }

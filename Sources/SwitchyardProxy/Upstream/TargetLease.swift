@@ -67,7 +67,7 @@ extension PoolGuards.RequestResult {
         switch self {
         case .response(let status, _): status >= 500 ? "server_error" : nil
         case .connected: nil
-        case .connectFailed: "connect_failed"
+        case .unreachable, .connectFailed: "connect_failed"
         case .reset: "reset"
         case .timedOut: "timeout"
         }

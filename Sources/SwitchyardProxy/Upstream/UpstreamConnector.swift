@@ -117,14 +117,29 @@ enum UpstreamFailure: Error, CustomStringConvertible {
         self = .other("\(error)")
     }
 
-    /// What the failure says about the target, for its pool's guards; nil when it says nothing (a denial).
-    var result: PoolGuards.RequestResult? {
+    /// What the failure says about the target reached through `route`, for its pool's guards; nil when it says
+    /// nothing (a denial). `.unreachable` when the target's own connection failed: a backend or an upstream proxy
+    /// refused it or could not be reached, or the source address cannot be bound.
+    func result(via route: UpstreamRoute) -> PoolGuards.RequestResult? {
         switch self {
         case .timedOut: .timedOut
-        case .upstreamProxy(let failure): failure.isTimeout ? .timedOut : .connectFailed
         case .denied: nil
-        default: .connectFailed
+        case .sourceAddressUnavailable: .unreachable
+        case .upstreamProxy(let failure):
+            switch failure.reason {
+            case .timedOut: .timedOut
+            case .refused, .unreachable: .unreachable
+            default: .connectFailed
+            }
+        case .refused, .dnsFailure, .other: route.backend != nil ? .unreachable : .connectFailed
         }
+    }
+
+    /// Whether nothing reached the destination through `route`: the target itself was unreachable, or the path
+    /// through an upstream proxy failed. Another target may then take the request whatever its method.
+    func failedBeforeDestination(via route: UpstreamRoute) -> Bool {
+        if case .upstreamProxy = self { return true }
+        return result(via: route) == .unreachable
     }
 
     var status: ProxyErrorStatus {

@@ -66,7 +66,7 @@ extension SwitchyardRuntime {
         let health: String
         let cause: String
         if state.isEjected {
-            (health, cause) = ("ejected", "ejected after consecutive failed requests")
+            (health, cause) = ("ejected", "ejected after failed requests or a failed connect")
         } else if !state.isHealthy {
             (health, cause) = ("unhealthy", check.map { "\($0.cause)" } ?? "failed health checks")
         } else if state.isCircuitOpen {

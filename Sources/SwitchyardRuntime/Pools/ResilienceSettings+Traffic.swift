@@ -30,6 +30,7 @@ extension ResilienceSettings {
                     recovery: outliers.recover == .instant ? .instant : .afterEjectionTime
                 )
             },
+            unreachableEjection: unreachableEjection > .zero ? unreachableEjection : nil,
             pushBack: pushBack.enabled
                 ? PoolGuards.PushBack(
                     statuses: Set(pushBack.statuses), defaultDuration: pushBack.duration, maxDuration: pushBack.max)

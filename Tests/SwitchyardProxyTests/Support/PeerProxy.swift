@@ -4,10 +4,10 @@ import Foundation
     import Glibc
 #endif
 
-/// A real proxy from Debian's packages (squid, tinyproxy, microsocks, Dante) run in the background as an upstream
-/// for a test: on an ephemeral loopback port, with a private temporary config and directories, leaving towards
-/// origins from its own loopback address. `stop()` ends it by its process id and removes its directory (and the
-/// system user Dante logs in against).
+/// A real program from Debian's packages run in the background for a test: a proxy (squid, tinyproxy, microsocks,
+/// Dante) as an upstream, leaving towards origins from its own loopback address, or python3's `http.server` as a
+/// backend. Each runs on a loopback port (ephemeral unless given), with a private temporary config and directories;
+/// `stop()` ends it by its process id and removes its directory (and the system user Dante logs in against).
 final class PeerProxy {
     let name: String
     let port: Int
@@ -124,14 +124,24 @@ final class PeerProxy {
         _ = try? Subprocess.run("/bin/sh", ["-c", #"! id -u "$1" >/dev/null 2>&1 || userdel "$1""#, "sh", user])
     }
 
-    /// Starts `name` on a free port and waits (up to 15 s) until it accepts connections; tries another port if the
-    /// program exits first (another test took the port meanwhile).
-    private static func start(_ name: String, command: (Int, String) throws -> [String]) async throws -> PeerProxy {
+    /// python3's `http.server` as a backend on 127.0.0.1 (on `port`, when given: a backend coming back), answering
+    /// `200` with a listing of its empty directory to `GET /` and logging each request to `output`.
+    static func httpServer(port: Int? = nil) async throws -> PeerProxy {
+        try await start("http.server", port: port) { port, directory in
+            ["/usr/bin/python3", "-m", "http.server", "\(port)", "--bind", "127.0.0.1", "--directory", directory]
+        }
+    }
+
+    /// Starts `name` on `port` (or a free one) and waits (up to 15 s) until it accepts connections; tries another
+    /// free port if the program exits first (another test took the port meanwhile).
+    private static func start(
+        _ name: String, port fixedPort: Int? = nil, command: (Int, String) throws -> [String]
+    ) async throws -> PeerProxy {
         for _ in 0..<3 {
             let directory = NSTemporaryDirectory() + "switchyard-\(name)-\(UUID().uuidString)"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             chmod(directory, 0o777)
-            let port = try freeLoopbackPort()
+            let port = try fixedPort ?? freeLoopbackPort()
             let arguments = try command(port, directory)
             let pid = try spawn(arguments, log: "\(directory)/output.log")
             let peer = PeerProxy(name: name, port: port, directory: directory, pid: pid)
