@@ -58,6 +58,18 @@ struct SOCKS5ListenerTests {
         }
     }
 
+    /// Byte-level, RFC 1929: a refused login is told so (status 0x01) before the close. Found by the `socks5` fuzz
+    /// target: the status used to be written but never flushed, so the client saw only the close.
+    @Test func aRefusedLoginIsAnsweredBeforeTheClose() async throws {
+        try await withProxy(yaml: yaml(users: true)) { proxy, _ in
+            let client = try RawClient(port: proxy.port)
+            try client.send([0x05, 0x01, 0x02])
+            #expect(try client.receive() == [0x05, 0x02])
+            try client.send([0x01, 0x05] + Array("alice".utf8) + [0x05] + Array("guess".utf8))
+            #expect(Array(try client.receiveAll().utf8) == [0x01, 0x01])
+        }
+    }
+
     /// Byte-level: the reply codes of RFC 1928 for a denied destination (0x02), BIND (0x07), and a handshake that
     /// never finishes (closed after `header_read`).
     @Test func refusalsGetTheirReplyCodes() async throws {

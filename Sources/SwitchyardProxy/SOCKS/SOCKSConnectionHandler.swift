@@ -92,10 +92,9 @@ final class SOCKSConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     private func choose(from methods: [AuthenticationMethod]) {
         let wanted: AuthenticationMethod = settings.authenticator == nil ? .noneRequired : .usernamePassword
         guard methods.contains(wanted) else {
-            context.writeAndFlush(wrapOutboundOut(.selectedAuthenticationMethod(.init(method: .noneAcceptable))))
-                .assumeIsolated().whenComplete { [context] _ in context!.close(promise: nil) }
-            stage = .done
-            return
+            return end(
+                status: 407, last: .selectedAuthenticationMethod(.init(method: .noneAcceptable)),
+                error: "no acceptable SOCKS5 authentication method offered")
         }
         context.writeAndFlush(wrapOutboundOut(.selectedAuthenticationMethod(.init(method: wanted))), promise: nil)
         stage = wanted == .noneRequired ? .awaitingRequest : .authenticating(context.channel.allocator.buffer(capacity: 0))
@@ -125,8 +124,7 @@ final class SOCKSConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             method: "CONNECT", host: "-", requestID: nil, user: nil, client: context.channel.remoteAddress,
             settings: settings)
         let reply = ByteBuffer(bytes: SOCKS5PasswordRequest.reply(succeeded: false))
-        context.write(wrapOutboundOut(.authenticationData(reply, complete: true)), promise: nil)
-        end(status: 407, reply: nil, error: message)
+        end(status: 407, last: .authenticationData(reply, complete: true), error: message)
     }
 
     // MARK: The tunnel
@@ -228,16 +226,23 @@ final class SOCKSConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
 
     // MARK: Endings
 
-    /// Ends the connection: the reply (when there is one) goes out, the request is logged once, then the close.
+    /// Ends the connection with a reply to the request, or with none.
     private func end(status: UInt, reply: SOCKSServerReply?, error: String) {
+        let zero = try! SocketAddress(ipAddress: "0.0.0.0", port: 0)
+        end(status: status, last: reply.map { .response(SOCKSResponse(reply: $0, boundAddress: .address(zero))) },
+            error: error)
+    }
+
+    /// Ends the connection: the last message (when there is one) goes out, the request is logged once, then the
+    /// close — only once the message is written, so a refusal is never lost in the close.
+    private func end(status: UInt, last message: ServerMessage?, error: String) {
         stopWorking()
         stage = .done
         handshakeDeadline?.cancel()
         record?.finish(status: status, lease: nil, error: error)
         record = nil
-        guard let reply else { return context.close(promise: nil) }
-        let zero = try! SocketAddress(ipAddress: "0.0.0.0", port: 0)
-        context.writeAndFlush(wrapOutboundOut(.response(SOCKSResponse(reply: reply, boundAddress: .address(zero)))))
+        guard let message else { return context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(message))
             .assumeIsolated().whenComplete { [context] _ in context!.close(promise: nil) }
     }
 
