@@ -59,9 +59,12 @@ struct ReverseFailureTests {
         }
     }
 
-    @Test func backendDyingMidResponseGivesACleanErrorAndTheProxyKeepsServing() async throws {
+    /// A backend killed mid-body, with a fixed length or chunked: the client gets the truncated response closed
+    /// (never completed by the proxy, never another client's bytes).
+    @Test(arguments: [false, true])
+    func backendDyingMidResponseGivesACleanErrorAndTheProxyKeepsServing(chunked: Bool) async throws {
         try await withResources { resources in
-        let truncating = resources.track(try await TCPServer.truncating(group: resources.group))
+        let truncating = resources.track(try await TCPServer.truncating(group: resources.group, chunked: chunked))
         let good = resources.track(try await TestOrigin.start(group: resources.group))
         let config = """
             log: { level: error, format: text }

@@ -129,11 +129,14 @@ extension TCPServer {
             .bind(host: "127.0.0.1", port: 0).get()
     }
 
-    /// Answers every request with a 10 MB `Content-Length` but sends only 64 KiB before closing.
-    static func truncating(group: any EventLoopGroup) async throws -> any Channel {
+    /// Answers every request with a 10 MB `Content-Length` (or, `chunked`, a chunked body) but sends only 64 KiB of
+    /// it before closing.
+    static func truncating(group: any EventLoopGroup, chunked: Bool = false) async throws -> any Channel {
         try await ServerBootstrap(group: group)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(TruncatingHandler()) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(TruncatingHandler(chunked: chunked))
+                }
             }
             .bind(host: "127.0.0.1", port: 0).get()
     }
@@ -155,8 +158,15 @@ private final class TruncatingHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    private let chunked: Bool
+
+    init(chunked: Bool) {
+        self.chunked = chunked
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var response = context.channel.allocator.buffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\n\r\n")
+        let framing = chunked ? "Transfer-Encoding: chunked\r\n\r\n10000\r\n" : "Content-Length: 10000000\r\n\r\n"
+        var response = context.channel.allocator.buffer(string: "HTTP/1.1 200 OK\r\n" + framing)
         response.writeRepeatingByte(UInt8(ascii: "t"), count: 64 * 1024)
         context.writeAndFlush(wrapOutboundOut(response)).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
