@@ -98,6 +98,7 @@ final class SOCKSConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
         }
         context.writeAndFlush(wrapOutboundOut(.selectedAuthenticationMethod(.init(method: wanted))), promise: nil)
         stage = wanted == .noneRequired ? .awaitingRequest : .authenticating(context.channel.allocator.buffer(capacity: 0))
+        frameHeldBytes(context.channel.allocator.buffer(capacity: 0))
     }
 
     private func authenticate(_ received: ByteBuffer) {
@@ -115,7 +116,16 @@ final class SOCKSConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             let reply = ByteBuffer(bytes: SOCKS5PasswordRequest.reply(succeeded: true))
             context.writeAndFlush(wrapOutboundOut(.authenticationData(reply, complete: true)), promise: nil)
             stage = .awaitingRequest
+            if received.readableBytes > 0 { frameHeldBytes(received) }
         }
+    }
+
+    /// NIOSOCKS frames one message per read: what a client sent after its greeting or login without waiting for the
+    /// answer (RFC 1928 asks it to wait; some clients do not) would wait for a next read that never comes. Passing
+    /// `rest` (the bytes past the login, or nothing) through it again, once the answer has moved it on, frames the
+    /// next message now.
+    private func frameHeldBytes(_ rest: ByteBuffer) {
+        context.pipeline.fireChannelRead(rest)
     }
 
     private func refuseLogin(_ message: String) {
