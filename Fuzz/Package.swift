@@ -15,6 +15,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
+        .target(
+            name: "FuzzSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            path: "Support"
+        ),
         .executableTarget(
             name: "config",
             dependencies: [.product(name: "SwitchyardConfig", package: "switchyard")],
@@ -23,6 +31,7 @@ let package = Package(
         .executableTarget(
             name: "request-head",
             dependencies: [
+                "FuzzSupport",
                 .product(name: "SwitchyardProxy", package: "switchyard"),
                 .product(name: "SwitchyardBalancing", package: "switchyard"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -30,6 +39,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Targets/request-head"
+        ),
+        .executableTarget(
+            name: "socks5",
+            dependencies: [
+                "FuzzSupport",
+                .product(name: "SwitchyardProxy", package: "switchyard"),
+                .product(name: "SwitchyardBalancing", package: "switchyard"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Targets/socks5"
         ),
         .executableTarget(
             name: "state-machine",

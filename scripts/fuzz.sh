@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a libFuzzer target of the Fuzz/ package for SECONDS (see README, "Fuzzing"):
-#   scripts/fuzz.sh config|request-head|state-machine|admin-body|all SECONDS
+#   scripts/fuzz.sh config|request-head|socks5|state-machine|admin-body|all SECONDS
 # Needs only the Swift toolchain (libFuzzer and AddressSanitizer ship with it). Builds Fuzz/ in release with
 # -sanitize=fuzzer and AddressSanitizer (C code too, with libFuzzer's coverage), then fuzzes from the seed corpus in
 # Fuzz/Corpus/TARGET plus the inputs found by earlier runs in Fuzz/.build/corpus/TARGET; new inputs go there, never
@@ -13,7 +13,7 @@ export SWIFT_DETERMINISTIC_HASHING=1
 # backtracer, whose reads of the crashed process AddressSanitizer reports as a crash of its own.
 export SWIFT_BACKTRACE=enable=no
 
-targets=(config request-head state-machine admin-body)
+targets=(config request-head socks5 state-machine admin-body)
 if [ $# -ne 2 ] || ! [[ "$2" =~ ^[0-9]+$ ]] || ! [[ " ${targets[*]} all " == *" $1 "* ]]; then
     echo "usage: $0 $(IFS='|'; echo "${targets[*]}")|all SECONDS" >&2
     exit 2

@@ -197,6 +197,21 @@ import Testing
             ])
     }
 
+    /// A target URL names a host: `http://%00/` (accepted from the admin API before) and its kin are refused.
+    @Test func backendURLsMustNameAHost() {
+        let refused = [
+            "http://%00/", "http://%00:80", "http://exa mple:80", "http://:8080", "http://a\u{0}b", "http://::1",
+            "http://[zz]:80", "http://[]:80",
+        ]
+        let noHost = "must name a host: a DNS name, an IPv4 address or a bracketed IPv6 address"
+        for url in refused {
+            #expect(BackendURL.problem(with: url)?.hasSuffix(noHost) == true, "\(url)")
+        }
+        for url in ["http://127.0.0.1:9001", "https://api.example.com", "http://[::1]:8080/", "http://backend_1:80"] {
+            #expect(BackendURL.problem(with: url) == nil, "\(url)")
+        }
+    }
+
     @Test func reverseListenerParses() throws {
         let yaml = """
             listeners:

@@ -59,9 +59,37 @@ struct ReverseFailureTests {
         }
     }
 
-    @Test func backendDyingMidResponseGivesACleanErrorAndTheProxyKeepsServing() async throws {
+    /// An upstream connection whose exchange ended in doubt is closed, never pooled: a backend that sends a second
+    /// response behind the first (queued for whoever asks next on that connection) never gets another request on it,
+    /// so no client receives the response meant to poison the next one.
+    @Test func anUpstreamThatAnswersMoreThanItWasAskedIsNotReused() async throws {
         try await withResources { resources in
-        let truncating = resources.track(try await TCPServer.truncating(group: resources.group))
+        let counter = ConnectionCounter()
+        let poisoning = resources.track(try await TCPServer.answering(
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" + "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\npoison",
+            group: resources.group, counter: counter))
+        let config = """
+            log: { level: error, format: text }
+            listeners:
+              - { name: web, mode: reverse, listen: "127.0.0.1:0", pool: web }
+            pools:
+              web: { targets: [ { url: "http://127.0.0.1:\(poisoning.localAddress!.port!)" } ] }
+            """
+        let proxy = resources.track(try await ProxyHarness(yaml: config))
+        for index in 0..<3 {
+            let answer = try Subprocess.curl(["-s", "\(proxy.proxyURL)/\(index)"])
+            #expect(answer.stdout == "ok", "request \(index)")
+        }
+        #expect(counter.value == 3, "one upstream connection per request: none was pooled")
+        }
+    }
+
+    /// A backend killed mid-body, with a fixed length or chunked: the client gets the truncated response closed
+    /// (never completed by the proxy, never another client's bytes).
+    @Test(arguments: [false, true])
+    func backendDyingMidResponseGivesACleanErrorAndTheProxyKeepsServing(chunked: Bool) async throws {
+        try await withResources { resources in
+        let truncating = resources.track(try await TCPServer.truncating(group: resources.group, chunked: chunked))
         let good = resources.track(try await TestOrigin.start(group: resources.group))
         let config = """
             log: { level: error, format: text }

@@ -58,6 +58,34 @@ struct SOCKS5ListenerTests {
         }
     }
 
+    /// Byte-level, RFC 1929: a refused login is told so (status 0x01) before the close. Found by the `socks5` fuzz
+    /// target: the status used to be written but never flushed, so the client saw only the close.
+    @Test func aRefusedLoginIsAnsweredBeforeTheClose() async throws {
+        try await withProxy(yaml: yaml(users: true)) { proxy, _ in
+            let client = try RawClient(port: proxy.port)
+            try client.send([0x05, 0x01, 0x02])
+            #expect(try client.receive() == [0x05, 0x02])
+            try client.send([0x01, 0x05] + Array("alice".utf8) + [0x05] + Array("guess".utf8))
+            #expect(Array(try client.receiveAll().utf8) == [0x01, 0x01])
+        }
+    }
+
+    /// Byte-level: a client that sends its whole handshake at once, without waiting for each answer, is answered
+    /// all the same (NIOSOCKS frames one message per read, so the rest used to wait for `header_read`).
+    @Test(arguments: [false, true])
+    func aHandshakeSentAtOnceIsAnswered(users: Bool) async throws {
+        try await withProxy(yaml: yaml(users: users, destinations: "{ allow_private: false }")) { proxy, origin in
+            let port = UInt16(origin.port)
+            let request: [UInt8] = [0x05, 0x01, 0x00, 0x01, 127, 0, 0, 1, UInt8(port >> 8), UInt8(port & 0xFF)]
+            let login = [0x01, 0x05] + Array("alice".utf8) + [0x0E] + Array("alice-password".utf8)
+            let client = try RawClient(port: proxy.port)
+            try client.send(users ? [0x05, 0x01, 0x02] + login + request : [0x05, 0x01, 0x00] + request)
+            let answers = Array(try client.receiveAll().utf8)
+            let expected: [UInt8] = users ? [0x05, 0x02, 0x01, 0x00, 0x05, 0x02] : [0x05, 0x00, 0x05, 0x02]
+            #expect(Array(answers.prefix(expected.count)) == expected, "the method, the login, then 0x02 (loopback)")
+        }
+    }
+
     /// Byte-level: the reply codes of RFC 1928 for a denied destination (0x02), BIND (0x07), and a handshake that
     /// never finishes (closed after `header_read`).
     @Test func refusalsGetTheirReplyCodes() async throws {

@@ -1,3 +1,4 @@
+import FuzzSupport
 import Logging
 import NIOCore
 import NIOEmbedded
@@ -34,46 +35,18 @@ func forward(users: [(username: String, password: String)]?) -> ProxyListenerSet
         destinationPolicy: DestinationPolicy(), logger: quiet)
 }
 
-/// Counts the closes asked of the channel; the first handler of the pipeline, so it sees every one.
-final class CloseCounter: ChannelOutboundHandler {
-    typealias OutboundIn = Any
-    var closes = 0
-
-    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-        if mode == .all { closes += 1 }
-        context.close(mode: mode, promise: promise)
-    }
-}
-
 /// libFuzzer's entry. The first byte picks the listener, the next two where to cut the rest, a client's bytes,
 /// into up to three reads. Then the client shuts its side and every timeout passes. Whatever the bytes, the
 /// connection must end closed exactly once, give back its place among the listener's incomplete heads, and have
 /// written nothing but HTTP/1.x responses with a valid status (HTTP/1.0 ones answer HTTP/1.0 requests).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let input = UnsafeBufferPointer(start: data, count: size)
-    guard input.count >= 3 else { return 0 }
-    let bytes = input.dropFirst(3)
-    let cuts = [input[1], input[2]].map { bytes.startIndex + Int($0) * bytes.count / 255 }.sorted()
-    let reads = [bytes[..<cuts[0]], bytes[cuts[0]..<cuts[1]], bytes[cuts[1]...]].filter { !$0.isEmpty }
-
-    let channel = EmbeddedChannel()
-    let counter = CloseCounter()
+    guard let input = ClientReads(data, size) else { return 0 }
+    let connection = FuzzConnection()
     let incompleteHeads = ConnectionLimiter(limit: 1)
-    try! channel.pipeline.syncOperations.addHandler(counter)
-    try! ProxyPipeline.configure(
-        channel, settings: listeners[Int(input[0]) % listeners.count], incompleteHeads: incompleteHeads)
-    try! channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-    for read in reads where channel.isActive {
-        _ = try? channel.writeInbound(ByteBuffer(bytes: read))  // a parse error also surfaces here
-    }
-    channel.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
-    channel.embeddedEventLoop.advanceTime(by: .seconds(120))
-
-    var written = ByteBuffer()
-    while let part = try! channel.readOutbound(as: ByteBuffer.self) { written.writeImmutableBuffer(part) }
-    if channel.isActive { fatalError("the connection is still open") }
-    if counter.closes != 1 { fatalError("closed \(counter.closes) times") }
+    let settings = listeners[Int(input.variant) % listeners.count]
+    try! ProxyPipeline.configure(connection.channel, settings: settings, incompleteHeads: incompleteHeads)
+    let written = connection.play(input.reads)
     if incompleteHeads.active != 0 { fatalError("a place among the incomplete heads was never given back") }
     if written.readableBytes > 0 {
         let status = written.getString(at: written.readerIndex, length: min(written.readableBytes, 13)) ?? ""
@@ -83,6 +56,6 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             fatalError("not an HTTP/1.1 response: \(String(buffer: written).prefix(200))")
         }
     }
-    _ = try? channel.finish()
+    _ = try? connection.channel.finish()
     return 0
 }

@@ -94,13 +94,13 @@ final class SOCKSConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     private func choose(from methods: [AuthenticationMethod]) {
         let wanted: AuthenticationMethod = settings.authenticator == nil ? .noneRequired : .usernamePassword
         guard methods.contains(wanted) else {
-            context.writeAndFlush(wrapOutboundOut(.selectedAuthenticationMethod(.init(method: .noneAcceptable))))
-                .assumeIsolated().whenComplete { [context] _ in context!.close(promise: nil) }
-            stage = .done
-            return
+            return end(
+                status: 407, last: .selectedAuthenticationMethod(.init(method: .noneAcceptable)),
+                error: "no acceptable SOCKS5 authentication method offered")
         }
         context.writeAndFlush(wrapOutboundOut(.selectedAuthenticationMethod(.init(method: wanted))), promise: nil)
         stage = wanted == .noneRequired ? .awaitingRequest : .authenticating(context.channel.allocator.buffer(capacity: 0))
+        frameHeldBytes(context.channel.allocator.buffer(capacity: 0))
     }
 
     private func authenticate(_ received: ByteBuffer) {
@@ -119,7 +119,16 @@ final class SOCKSConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             let reply = ByteBuffer(bytes: SOCKS5PasswordRequest.reply(succeeded: true))
             context.writeAndFlush(wrapOutboundOut(.authenticationData(reply, complete: true)), promise: nil)
             stage = .awaitingRequest
+            if received.readableBytes > 0 { frameHeldBytes(received) }
         }
+    }
+
+    /// NIOSOCKS frames one message per read: what a client sent after its greeting or login without waiting for the
+    /// answer (RFC 1928 asks it to wait; some clients do not) would wait for a next read that never comes. Passing
+    /// `rest` (the bytes past the login, or nothing) through it again, once the answer has moved it on, frames the
+    /// next message now.
+    private func frameHeldBytes(_ rest: ByteBuffer) {
+        context.pipeline.fireChannelRead(rest)
     }
 
     private func refuseLogin(_ message: String) {
@@ -128,8 +137,7 @@ final class SOCKSConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             method: "CONNECT", host: "-", requestID: nil, user: nil, client: context.channel.remoteAddress,
             settings: settings)
         let reply = ByteBuffer(bytes: SOCKS5PasswordRequest.reply(succeeded: false))
-        context.write(wrapOutboundOut(.authenticationData(reply, complete: true)), promise: nil)
-        end(status: 407, reply: nil, error: message)
+        end(status: 407, last: .authenticationData(reply, complete: true), error: message)
     }
 
     // MARK: The tunnel
@@ -233,16 +241,23 @@ final class SOCKSConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
 
     // MARK: Endings
 
-    /// Ends the connection: the reply (when there is one) goes out, the request is logged once, then the close.
+    /// Ends the connection with a reply to the request, or with none.
     private func end(status: UInt, reply: SOCKSServerReply?, error: String) {
+        let zero = try! SocketAddress(ipAddress: "0.0.0.0", port: 0)
+        end(status: status, last: reply.map { .response(SOCKSResponse(reply: $0, boundAddress: .address(zero))) },
+            error: error)
+    }
+
+    /// Ends the connection: the last message (when there is one) goes out, the request is logged once, then the
+    /// close — only once the message is written, so a refusal is never lost in the close.
+    private func end(status: UInt, last message: ServerMessage?, error: String) {
         stopWorking()
         stage = .done
         handshakeDeadline?.cancel()
         record?.finish(status: status, lease: nil, error: error)
         record = nil
-        guard let reply else { return context.close(promise: nil) }
-        let zero = try! SocketAddress(ipAddress: "0.0.0.0", port: 0)
-        context.writeAndFlush(wrapOutboundOut(.response(SOCKSResponse(reply: reply, boundAddress: .address(zero)))))
+        guard let message else { return context.close(promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(message))
             .assumeIsolated().whenComplete { [context] _ in context!.close(promise: nil) }
     }
 

@@ -129,13 +129,45 @@ extension TCPServer {
             .bind(host: "127.0.0.1", port: 0).get()
     }
 
-    /// Answers every request with a 10 MB `Content-Length` but sends only 64 KiB before closing.
-    static func truncating(group: any EventLoopGroup) async throws -> any Channel {
+    /// Answers every request with a 10 MB `Content-Length` (or, `chunked`, a chunked body) but sends only 64 KiB of
+    /// it before closing.
+    static func truncating(group: any EventLoopGroup, chunked: Bool = false) async throws -> any Channel {
+        let framing = chunked ? "Transfer-Encoding: chunked\r\n\r\n10000\r\n" : "Content-Length: 10000000\r\n\r\n"
+        let answer = "HTTP/1.1 200 OK\r\n" + framing + String(repeating: "t", count: 64 * 1024)
+        return try await answering(answer, thenClose: true, group: group, counter: ConnectionCounter())
+    }
+
+    /// Writes `answer` for every read (a request, when requests come one at a time), whatever it holds; with
+    /// `thenClose`, closes once it is written.
+    static func answering(
+        _ answer: String, thenClose: Bool = false, group: any EventLoopGroup, counter: ConnectionCounter
+    ) async throws -> any Channel {
         try await ServerBootstrap(group: group)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(TruncatingHandler()) }
+                counter.increment()
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AnswerHandler(answer: answer, thenClose: thenClose))
+                }
             }
             .bind(host: "127.0.0.1", port: 0).get()
+    }
+}
+
+private final class AnswerHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let answer: String
+    private let thenClose: Bool
+
+    init(answer: String, thenClose: Bool) {
+        self.answer = answer
+        self.thenClose = thenClose
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let written = context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: answer)))
+        if thenClose { written.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
     }
 }
 
@@ -151,18 +183,6 @@ private final class ResetOnReadHandler: ChannelInboundHandler {
     }
 }
 
-private final class TruncatingHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var response = context.channel.allocator.buffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\n\r\n")
-        response.writeRepeatingByte(UInt8(ascii: "t"), count: 64 * 1024)
-        context.writeAndFlush(wrapOutboundOut(response)).assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
-        }
-    }
-}
 
 /// A loopback port nobody listens on right now (bound, read and closed), for a peer or listener a test starts on a
 /// known port.
