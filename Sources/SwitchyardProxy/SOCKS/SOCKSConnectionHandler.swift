@@ -127,8 +127,13 @@ final class SOCKSConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     /// answer (RFC 1928 asks it to wait; some clients do not) would wait for a next read that never comes. Passing
     /// `rest` (the bytes past the login, or nothing) through it again, once the answer has moved it on, frames the
     /// next message now.
+    /// The bytes go straight to NIOSOCKS' framing handler: from the pipeline's head they would pass through TLS (on a
+    /// SOCKS5-over-TLS listener) and be taken for ciphertext.
     private func frameHeldBytes(_ rest: ByteBuffer) {
-        context.pipeline.fireChannelRead(rest)
+        guard let framing = try? context.pipeline.syncOperations.context(handlerType: SOCKSServerHandshakeHandler.self),
+            let handler = framing.handler as? SOCKSServerHandshakeHandler
+        else { return }
+        handler.channelRead(context: framing, data: NIOAny(rest))
     }
 
     private func refuseLogin(_ message: String) {
