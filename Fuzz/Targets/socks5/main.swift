@@ -105,7 +105,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         idleTimeout: .seconds(60), headerReadTimeout: .seconds(10), maxHeaderBytes: 1024, addVia: false,
         addXForwardedFor: false,
         destinationPolicy: DestinationPolicy(rules: variant.deniesAll ? [.init(name: "deny-all", action: .deny)] : []),
-        clientProtocol: .socks5, metrics: metrics, logger: quiet)
+        clientProtocols: [.socks5], metrics: metrics, logger: quiet)
     let connection = FuzzConnection()
     let connections = ConnectionLimiter(limit: 1)
     let perClient = ClientConnectionCounter(limit: 1)
