@@ -116,4 +116,36 @@ struct ReverseFailureTests {
         #expect(fine.stdout == "ok")
         }
     }
+
+    /// A backend that accepts and never answers costs each client one `response_header` wait and a 504, never a
+    /// hang: the upstream connection is closed and the target's only slot given back each time (with
+    /// `max_connections_per_target: 1` a leaked slot would turn the next request into a 503), and every request is
+    /// counted once.
+    @Test func aBackendThatAcceptsAndNeverAnswersGets504sAndKeepsNoSlot() async throws {
+        try await withResources { resources in
+        let silent = try await FakeUpstream.start(.stall, group: resources.group)
+        let config = ConnectionExitTests.withMetrics("""
+            log: { level: error, format: text }
+            listeners:
+              - { name: web, mode: reverse, listen: "127.0.0.1:0", pool: web }
+            pools:
+              web:
+                max_connections_per_target: 1
+                timeouts: { connect: 2s, response_header: 300ms }
+                targets: [ { url: "http://127.0.0.1:\(silent.port)" } ]
+            """)
+        let proxy = resources.track(try await ProxyHarness(yaml: config))
+        let clock = ContinuousClock()
+        let start = clock.now
+        let statuses = try Subprocess.statuses(["\(proxy.proxyURL)/wait?[1-4]"])
+        #expect(statuses == ["504", "504", "504", "504"])
+        #expect(clock.now - start < .seconds(10), "each waited one response_header timeout, not for ever")
+        #expect(silent.connectionCount == 4, "one upstream connection per request, none reused after its timeout")
+        #expect(try await proxy.activeConnectionsReturnToZero(within: 2))
+        #expect(try await eventually {
+            proxy.runtime.metricsText().contains(#"switchyard_requests_total{listener="web",method="GET",status="504"} 4"#)
+        })
+        await silent.stop()
+        }
+    }
 }
