@@ -15,6 +15,9 @@ enum TunnelRelay {
         timer.expired = { [weak client] in client?.close(promise: nil) }
         let idle = GlueHandler.IdleWatch(timer: timer, timeout: idleTimeout)
         let (clientGlue, upstreamGlue) = GlueHandler.matchedPair(idle: idle)
+        for side in [client, upstream] {
+            try side.syncOptions?.setOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator.bulkTransfer)
+        }
         let upstreamHandlers = upstream.pipeline.syncOperations
         // An upgraded pooled connection's own read timeout gives way to the relay's.
         if let readIdle = try? upstreamHandlers.handler(type: IdleStateHandler.self) {

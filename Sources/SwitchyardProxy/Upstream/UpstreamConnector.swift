@@ -49,6 +49,7 @@ enum UpstreamConnector {
             .connectTimeout(timeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.allowRemoteHalfClosure, value: true)
+            .channelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator.bulkTransfer)
             .channelInitializer { channel in
                 guard let tls else { return initializer(channel) }
                 return channel.eventLoop.makeCompletedFuture {
