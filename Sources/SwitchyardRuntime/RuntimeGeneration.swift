@@ -165,7 +165,13 @@ final class RuntimeGeneration: Sendable {
             latencyDecay: options.ewmaDecay,
             minWeightFactor: options.minWeightFactor,
             recovery: options.recovery,
-            onAllUnhealthy: onAllUnhealthy
+            onAllUnhealthy: onAllUnhealthy,
+            auto: AutoPolicyChooser.Thresholds(sustain: options.autoSustain, minimumDwell: options.autoMinDwell),
+            onPolicySwitch: { [name = pool.name] change in
+                logger.notice(
+                    "pool \(name): policy auto switched from \(change.from) to \(change.to): \(change.reason)",
+                    metadata: ["pool": "\(name)", "from": "\(change.from)", "to": "\(change.to)"])
+            }
         )
         guard let policy = BalancingPolicyRegistry.make(name: pool.policy, configuration: configuration, clock: clock)
         else { throw UnknownPolicyError(pool: pool.name, policy: pool.policy) }

@@ -116,6 +116,10 @@ extension SwitchyardRuntime {
             writer.beginObject()
             writer.field("name", pool.name)
             writer.field("policy", settings.policy)
+            if let auto = pool.autoPolicyInfo {
+                writer.key("auto")
+                auto.writeJSON(to: &writer)
+            }
             (pool.metrics?.stats.snapshot() ?? StatsSnapshot()).writeFields(to: &writer)
             writer.key("targets")
             writer.beginArray()
