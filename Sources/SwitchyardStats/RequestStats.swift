@@ -101,6 +101,11 @@ public final class RequestStats: Sendable {
         }
     }
 
+    /// The most requests in flight at once since the statistics were created (cheaper than a `snapshot()`).
+    public var maxConcurrency: Int {
+        state.withLock { $0.total.maxConcurrency }
+    }
+
     /// The figures of every window as of now.
     public func snapshot() -> StatsSnapshot {
         let now = clock.nanoseconds()

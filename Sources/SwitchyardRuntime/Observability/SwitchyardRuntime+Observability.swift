@@ -40,6 +40,7 @@ extension SwitchyardRuntime {
             for target in pool.balancer.targets {
                 guard let metrics = pool.metrics?.targets[target.id] else { continue }
                 metrics.activeConnections.set(Int64(target.connections.active))
+                metrics.maxConcurrency.set(Int64(metrics.stats.maxConcurrency))
                 let healthy = target.state.isHealthy && !target.state.isEjected && !target.state.isCircuitOpen
                 metrics.healthy.set(Int64(healthy ? 1 : 0))
                 let circuit: Int64 =
@@ -126,7 +127,10 @@ extension SwitchyardRuntime {
             for target in pool.balancer.targets {
                 writer.beginObject()
                 condition(of: target, inPool: pool.name).writeFields(to: &writer)
-                (pool.metrics?.targets[target.id]?.stats.snapshot() ?? StatsSnapshot()).writeFields(to: &writer)
+                let metrics = pool.metrics?.targets[target.id]
+                (metrics?.stats.snapshot() ?? StatsSnapshot()).writeFields(to: &writer)
+                writer.key("setup")
+                (metrics?.setup.snapshot() ?? StatsSnapshot()).writeWindows(to: &writer)
                 writer.endObject()
             }
             writer.endArray()
