@@ -308,7 +308,10 @@ public final class TargetMetrics: Sendable {
     let checksPassed: Counter
     let checksFailed: Counter
     let checkDuration: DurationHistogram
-    private let errors: LockedValue<[String: Counter]>
+    /// How long the last active health check took; nil before the first.
+    private let lastCheck = LockedValue<Duration?>(nil)
+    /// The upstream errors by kind, with their counts (Prometheus counters cannot be read back).
+    private let errors: LockedValue<[String: (counter: Counter, count: Int)]>
     private let labels: [(String, String)]
     private let registry: PrometheusCollectorRegistry
 
@@ -389,20 +392,32 @@ public final class TargetMetrics: Sendable {
     /// Counts an upstream failure of `kind` (`connect_failed`, `reset`, `timeout`, `server_error`).
     func upstreamError(_ kind: String) {
         errors.withLock { counters in
-            if counters[kind] == nil {
-                counters[kind] = registry.makeCounter(
+            let counter =
+                counters[kind]?.counter
+                ?? registry.makeCounter(
                     descriptor: .switchyard(
                         "upstream_errors", unit: "total",
                         help: "Failures of requests and tunnels through the target, by kind."),
                     labels: labels + [("kind", kind)])
-            }
-            return counters[kind]!
+            counters[kind] = (counter, (counters[kind]?.count ?? 0) + 1)
+            return counter
         }.increment()
+    }
+
+    /// The upstream errors counted so far, by kind (`connect_failed`, `reset`, `timeout`, `server_error`).
+    public var errorCounts: [String: Int] {
+        errors.withLock { $0.mapValues(\.count) }
+    }
+
+    /// How long the last active health check took; nil without checks or before the first.
+    public var lastCheckDuration: Duration? {
+        lastCheck.withLock { $0 }
     }
 
     func healthChecked(passed: Bool, duration: Duration) {
         (passed ? checksPassed : checksFailed).increment()
         checkDuration.record(duration)
+        lastCheck.withLock { $0 = duration }
     }
 }
 
