@@ -175,6 +175,9 @@ final class RuntimeGeneration: Sendable {
         )
         guard let policy = BalancingPolicyRegistry.make(name: pool.policy, configuration: configuration, clock: clock)
         else { throw UnknownPolicyError(pool: pool.name, policy: pool.policy) }
+        if let auto = policy as? AutoPolicy, let previous = previous?.balancer.policy as? AutoPolicy {
+            auto.carryOn(from: previous)
+        }
         let previousTargets = Dictionary(
             (previous?.balancer.targets ?? []).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let targets = pool.targets.map { settings in

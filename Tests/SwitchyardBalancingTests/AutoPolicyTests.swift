@@ -138,6 +138,25 @@ import Testing
         #expect(status.active == .roundRobin && status.signals != nil)
     }
 
+    @Test func aPolicyBuiltByAReloadCarriesOnWhereTheOldOneLeftOff() {
+        let simulation = Simulation()
+        simulation.latencies[1] = .milliseconds(50)
+        _ = simulation.run(for: .seconds(3))
+        #expect(simulation.policy.activeChoice == .leastResponseTime)
+        let reloaded = AutoPolicy(
+            thresholds: AutoPolicyChooser.Thresholds(sustain: .seconds(1), minimumDwell: .seconds(1)),
+            clock: simulation.clock)
+        reloaded.carryOn(from: simulation.policy)
+        #expect(reloaded.activeChoice == .leastResponseTime)
+        let (old, new) = (simulation.policy.status(), reloaded.status())
+        #expect(new.switches == old.switches && new.activeSince == old.activeSince && new.signals == old.signals)
+        for _ in 0..<2 {
+            simulation.clock.advance(by: .seconds(2))
+            _ = reloaded.pick(PickRequest(destination: "a.com"), from: simulation.targets) { _ in true }
+        }
+        #expect(reloaded.activeChoice == .leastResponseTime, "the latency averages came along: the skew still shows")
+    }
+
     @Test func picksStayWithinTheSelectableTargets() {
         let simulation = Simulation()
         simulation.targets[0].state.isEnabled = false

@@ -3,7 +3,7 @@ import Testing
 
 /// `policy: auto` in the real binary, in front of two loopback backends: under a latency skew (one backend answering
 /// 50 ms late) it switches to least-response-time, and back to round-robin once the skew is gone; each switch is one
-/// log line and shows in `/stats` and the admin API.
+/// log line and shows in `/stats` and the admin API; a reload on the way (a weight set through the API) keeps it.
 @Suite(.timeLimit(.minutes(2)))
 struct AutoPolicyEndToEndTests {
     @Test func autoSwitchesToLeastResponseTimeUnderASkewAndBackWhenItGoes() async throws {
@@ -54,6 +54,14 @@ struct AutoPolicyEndToEndTests {
             #expect(skewed.statusCounts == [200: skewed.count])
             let (_, stats) = try await adminCall("GET", "http://127.0.0.1:\(admin)/stats")
             #expect(stats.contains(#""auto":{"active":"least-response-time""#), "\(stats)")
+
+            // A weight set through the admin API rebuilds the pool: auto carries on with least-response-time.
+            let fastID = "http%3A%2F%2F127.0.0.1%3A\(fast.port)"
+            let (patched, _) = try await adminCall(
+                "PATCH", "http://127.0.0.1:\(admin)/api/v1/pools/backends/targets/\(fastID)", body: #"{"weight":2}"#)
+            #expect(patched == 200)
+            let (_, reloaded) = try await adminCall("GET", "http://127.0.0.1:\(admin)/api/v1/pools/backends")
+            #expect(reloaded.contains(#""active":"least-response-time""#), "\(reloaded)")
 
             let before = slow.requests.count
             let steered = try await HTTPLoad.run(port: port, clients: 1, for: .seconds(2)) { _ in request }

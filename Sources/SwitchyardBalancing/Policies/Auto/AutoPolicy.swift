@@ -96,6 +96,21 @@ public final class AutoPolicy: BalancingPolicy {
         }
     }
 
+    /// Carries on where `previous` (the same pool's policy before a reload) left off: the policy it ran and since
+    /// when, its switches and the targets' latency averages, so a reload (a weight changed through the admin API, say)
+    /// does not send the pool back to round-robin. Call it before the first pick.
+    public func carryOn(from previous: AutoPolicy) {
+        let old = previous.state.withLock { $0 }
+        let averages = previous.latencies.withLock { $0 }
+        state.withLock { state in
+            state.chooser = AutoPolicyChooser(thresholds: state.chooser.thresholds, continuing: old.chooser)
+            state.signals = old.signals
+            state.switches = old.switches
+        }
+        latencies.withLock { $0 = averages }
+        active.store(old.chooser.active.rawValue, ordering: .relaxed)
+    }
+
     public func pick(_ request: PickRequest, from candidates: Candidates, admit: (Int) -> Bool) -> Int? {
         let now = clock.nanoseconds()
         let due = nextEvaluation.load(ordering: .relaxed)

@@ -57,6 +57,15 @@ public struct AutoPolicyChooser: Sendable {
         self.activeSince = start
     }
 
+    /// A chooser with `thresholds` that carries on from `previous` (the same pool's, before a reload): the same policy
+    /// running since the same time, the same one pending.
+    public init(thresholds: Thresholds, continuing previous: AutoPolicyChooser) {
+        self.thresholds = thresholds
+        self.active = previous.active
+        self.activeSince = previous.activeSince
+        self.pending = previous.pending
+    }
+
     /// Takes the signals of one evaluation at clock reading `now`.
     /// - Returns: the switch, when this evaluation makes one.
     public mutating func evaluate(_ signals: PoolSignals, at now: UInt64) -> PolicySwitch? {
