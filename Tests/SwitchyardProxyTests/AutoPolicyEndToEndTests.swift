@@ -10,12 +10,12 @@ struct AutoPolicyEndToEndTests {
         try await withResources { resources in
             let fast = resources.track(try await TestOrigin.start(group: resources.group))
             let slow = resources.track(try await TestOrigin.start(group: resources.group))
+            let (port, admin) = (try freeLoopbackPort(), try freeLoopbackPort())
             let config = try temporaryFile(
                 """
                 log: { level: info, format: json }
-                admin: { listen: "127.0.0.1:0" }
                 listeners:
-                  - { name: web, mode: reverse, listen: "127.0.0.1:0", pool: backends }
+                  - { name: web, mode: reverse, listen: "127.0.0.1:\(port)", pool: backends }
                 pools:
                   backends:
                     policy: auto
@@ -25,26 +25,29 @@ struct AutoPolicyEndToEndTests {
                       - url: "http://127.0.0.1:\(slow.port)"
                 """)
             defer { try? FileManager.default.removeItem(atPath: config) }
-            let proxy = try SwitchyardProcess(arguments: ["--config", config])
+            let proxy = try SwitchyardProcess(arguments: ["--config", config, "--metrics-port", "\(admin)"])
             defer { proxy.terminate() }
-            let port = try await proxy.listeningPort()
-            let adminLine = try await proxy.waitForLine(containing: "admin endpoint ready")
-            let admin = try #require(adminLine.firstMatch(of: /127\.0\.0\.1:(\d+)/).flatMap { Int($0.1) })
+            _ = try await proxy.waitForLine(containing: "switchyard started")
+            #expect(try await eventually { RawClient.canConnect(port: admin) })
             let request = "GET / HTTP/1.1\r\nHost: app\r\n\r\n"
+            /// One client, one request at a time with a short pause: enough samples, little load on a shared machine.
+            func run(for duration: Duration) async throws -> [Answer] {
+                try await HTTPLoad.run(port: port, clients: 1, for: duration, pause: .milliseconds(5)) { _ in request }
+            }
 
             /// Sends requests one at a time until a log line contains `text` (at most `limit`); the answers.
             func load(until text: String, limit: Duration = .seconds(30)) async throws -> [Answer] {
                 var answers: [Answer] = []
                 let deadline = ContinuousClock.now + limit
                 while !proxy.output.contains(where: { $0.contains(text) }), ContinuousClock.now < deadline {
-                    answers += try await HTTPLoad.run(port: port, clients: 1, for: .milliseconds(500)) { _ in request }
+                    answers += try await run(for: .milliseconds(500))
                 }
                 let events = proxy.output.filter { !$0.contains(#""msg":"access""#) }
                 #expect(events.contains { $0.contains(text) }, "\(events.joined(separator: "\n"))")
                 return answers
             }
 
-            let even = try await HTTPLoad.run(port: port, clients: 1, for: .seconds(2)) { _ in request }
+            let even = try await run(for: .seconds(2))
             #expect(even.statusCounts == [200: even.count])
             #expect(!proxy.output.contains { $0.contains("policy auto switched") }, "\(proxy.output)")
 
@@ -64,7 +67,7 @@ struct AutoPolicyEndToEndTests {
             #expect(reloaded.contains(#""active":"least-response-time""#), "\(reloaded)")
 
             let before = slow.requests.count
-            let steered = try await HTTPLoad.run(port: port, clients: 1, for: .seconds(2)) { _ in request }
+            let steered = try await run(for: .seconds(2))
             let toSlow = slow.requests.count - before
             #expect(toSlow * 5 < steered.count, "least-response-time avoids the slow backend: \(toSlow) of \(steered.count)")
 
