@@ -149,19 +149,24 @@ public final class AutoPolicy: BalancingPolicy {
         if let change { onSwitch(change) }
     }
 
-    /// The signals of the selectable targets of `candidates` now.
+    /// The signals of the selectable targets of `candidates` now, read in one pass without allocating.
     private func measure(_ candidates: Candidates) -> PoolSignals {
         var selectable = 0
         var inFlight = 0
-        var ids: [String] = []
-        for index in 0..<candidates.count where candidates.isSelectable(index) {
-            selectable += 1
-            inFlight += candidates.activeConnections(index)
-            ids.append(candidates[index].id)
+        var known = 0
+        var fastest = Double.infinity
+        var slowest = 0.0
+        latencies.withLock { averages in
+            for index in 0..<candidates.count where candidates.isSelectable(index) {
+                selectable += 1
+                inFlight += candidates.activeConnections(index)
+                guard let average = averages[candidates[index].id] else { continue }
+                known += 1
+                fastest = min(fastest, average)
+                slowest = max(slowest, average)
+            }
         }
-        let known = latencies.withLock { averages in ids.compactMap { averages[$0] } }
-        let spread =
-            known.count < 2 ? 1 : (known.max()! + Self.latencyFloor) / (known.min()! + Self.latencyFloor)
+        let spread = known < 2 ? 1 : (slowest + Self.latencyFloor) / (fastest + Self.latencyFloor)
         return PoolSignals(
             latencySpread: spread, connectionsPerTarget: selectable > 0 ? Double(inFlight) / Double(selectable) : 0)
     }
