@@ -78,6 +78,8 @@ struct AutoPolicyEndToEndTests {
             #expect(pool.contains(#""active":"weighted-round-robin""#), "\(pool)")
             #expect(pool.contains(#""from":"weighted-round-robin","reason":"latency spread"#), "\(pool)")
             #expect(pool.contains(#""from":"least-response-time","reason":"latency spread"#), "\(pool)")
+            proxy.signal(SIGTERM)
+            _ = try await proxy.waitForExit()  // polls, where the deferred terminate() would block a thread
         }
     }
 }
