@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (README, CI): installs the Debian packages the end-to-end tests drive (curl; openssl for the
 # throw-away test certificates; systemd-analyze to verify the unit file; python3 with venv, whose http.server also
-# stands in for backends; squid, tinyproxy, microsocks and dante-server as upstream proxies), the Python tools of
+# stands in for backends; squid, tinyproxy, microsocks and dante-server as upstream proxies; chromium, headless, for
+# the dashboard), the Python tools of
 # scripts/python-tools.txt into .build-venv/ when they are not there yet (hadolint, kubernetes-validate, schemathesis),
 # builds the switchyard binary the process tests run, then runs `swift test`.
 set -euo pipefail
@@ -18,6 +19,7 @@ python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 [ -x /usr/bin/tinyproxy ] || missing+=(tinyproxy)
 [ -x /usr/bin/microsocks ] || missing+=(microsocks)
 [ -x /usr/sbin/danted ] || missing+=(dante-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

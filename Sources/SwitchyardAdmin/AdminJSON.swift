@@ -38,11 +38,55 @@ struct PoolJSON: Encodable {
     let name: String
     let policy: String
     let targets: [TargetJSON]
+    let auto: AutoPolicyJSON?
 
     init(_ pool: PoolInfo) {
         name = pool.name
         policy = pool.policy
         targets = pool.targets.map(TargetJSON.init)
+        auto = pool.auto.map(AutoPolicyJSON.init)
+    }
+}
+
+struct AutoPolicyJSON: Encodable {
+    struct Switch: Encodable {
+        let secondsAgo: Double
+        let from: String
+        let to: String
+        let reason: String
+
+        enum CodingKeys: String, CodingKey {
+            case from, to, reason
+            case secondsAgo = "seconds_ago"
+        }
+    }
+
+    let active: String
+    let activeSeconds: Double
+    let latencySpread: Double?
+    let connectionsPerTarget: Double?
+    let pending: String?
+    let pendingSeconds: Double?
+    let switches: [Switch]
+
+    enum CodingKeys: String, CodingKey {
+        case active, pending, switches
+        case activeSeconds = "active_seconds"
+        case latencySpread = "latency_spread"
+        case connectionsPerTarget = "connections_per_target"
+        case pendingSeconds = "pending_seconds"
+    }
+
+    init(_ auto: AutoPolicyInfo) {
+        active = auto.active
+        activeSeconds = auto.activeSeconds
+        latencySpread = auto.latencySpread
+        connectionsPerTarget = auto.connectionsPerTarget
+        pending = auto.pending
+        pendingSeconds = auto.pendingSeconds
+        switches = auto.switches.map {
+            Switch(secondsAgo: $0.secondsAgo, from: $0.from, to: $0.to, reason: $0.reason)
+        }
     }
 }
 

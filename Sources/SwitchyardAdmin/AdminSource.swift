@@ -92,11 +92,14 @@ public struct PoolInfo: Sendable, Equatable {
     public var name: String
     public var policy: String
     public var targets: [TargetInfo]
+    /// The state of the `auto` policy; nil for a pool with another policy.
+    public var auto: AutoPolicyInfo?
 
-    public init(name: String, policy: String, targets: [TargetInfo]) {
+    public init(name: String, policy: String, targets: [TargetInfo], auto: AutoPolicyInfo? = nil) {
         self.name = name
         self.policy = policy
         self.targets = targets
+        self.auto = auto
     }
 }
 

@@ -9,7 +9,7 @@ public enum BalancingPolicyRegistry {
         RoundRobinPolicy.configName, WeightedRoundRobinPolicy.configName, RandomPolicy.configName,
         WeightedRandomPolicy.configName, LeastConnectionsPolicy.configName, PowerOfTwoPolicy.configName,
         LeastResponseTimePolicy.configName, IPHashPolicy.configName, ConsistentHashPolicy.configName,
-        LRUPerHostPolicy.configName, AdaptiveWeightedPolicy.configName,
+        LRUPerHostPolicy.configName, AdaptiveWeightedPolicy.configName, AutoPolicy.configName,
     ]
 
     /// A new policy called `name`, or nil for an unknown name. Make one per pool: policies keep per-pool state.
@@ -49,6 +49,10 @@ public enum BalancingPolicyRegistry {
             return AdaptiveWeightedPolicy(
                 minWeightFactor: configuration.minWeightFactor, recovery: configuration.recovery,
                 slowStart: slowStart, clock: clock)
+        case AutoPolicy.configName:
+            return AutoPolicy(
+                thresholds: configuration.auto, latencyDecay: configuration.latencyDecay, slowStart: slowStart,
+                seed: seed, clock: clock, onSwitch: configuration.onPolicySwitch ?? { _ in })
         default:
             return nil
         }

@@ -24,6 +24,10 @@ public struct PolicyConfiguration: Sendable {
     public var recovery: Duration
     /// What the pool does when every target in rotation is unhealthy. Default: `leastFailed`.
     public var onAllUnhealthy: AllUnhealthyAction
+    /// `auto`: when it switches between its policies. Default: `AutoPolicyChooser.Thresholds()`.
+    public var auto: AutoPolicyChooser.Thresholds
+    /// `auto`: called on every switch it makes (the runtime logs it). Default: nil.
+    public var onPolicySwitch: (@Sendable (PolicySwitch) -> Void)?
     /// Seeds the random choices of the policies that make them; nil seeds from the system. Set it for repeatable
     /// tests. Default: nil.
     public var randomSeed: UInt64?
@@ -37,6 +41,8 @@ public struct PolicyConfiguration: Sendable {
         minWeightFactor: Double = 0.1,
         recovery: Duration = .seconds(30),
         onAllUnhealthy: AllUnhealthyAction = .leastFailed,
+        auto: AutoPolicyChooser.Thresholds = .init(),
+        onPolicySwitch: (@Sendable (PolicySwitch) -> Void)? = nil,
         randomSeed: UInt64? = nil
     ) {
         self.lruPerHost = lruPerHost
@@ -46,6 +52,8 @@ public struct PolicyConfiguration: Sendable {
         self.minWeightFactor = minWeightFactor
         self.recovery = recovery
         self.onAllUnhealthy = onAllUnhealthy
+        self.auto = auto
+        self.onPolicySwitch = onPolicySwitch
         self.randomSeed = randomSeed
     }
 }

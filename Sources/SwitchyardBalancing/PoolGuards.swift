@@ -246,6 +246,11 @@ public final class PoolGuards: Sendable {
         return events
     }
 
+    /// How many destination hosts push `target` back now; nil when the pool has no push-back.
+    public func hostsPushingBack(_ target: BalancingTarget) -> Int? {
+        pushBacks?.hostsPushingBack(target: target.id)
+    }
+
     /// The state of `target`'s circuit breaker; nil when the pool has none.
     public func circuitState(of target: BalancingTarget) -> CircuitBreaker.State? {
         breakers[target.id]?.state

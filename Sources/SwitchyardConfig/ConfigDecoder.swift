@@ -25,7 +25,7 @@ struct ConfigDecoder {
     ]
     private static let policyOptionKeys = [
         "history_window", "history_size", "history_max_total_entries", "hash_key", "load_factor", "slow_start",
-        "ewma_decay", "min_weight_factor", "recovery",
+        "ewma_decay", "min_weight_factor", "recovery", "auto_sustain", "auto_min_dwell",
     ]
 
     let reader = YAMLNodeReader()
@@ -159,6 +159,8 @@ struct ConfigDecoder {
             options.read("ewma_decay", into: &pool.policyOptions.ewmaDecay)
             options.read("min_weight_factor", into: &pool.policyOptions.minWeightFactor)
             options.read("recovery", into: &pool.policyOptions.recovery)
+            options.read("auto_sustain", into: &pool.policyOptions.autoSustain)
+            options.read("auto_min_dwell", into: &pool.policyOptions.autoMinDwell)
         }
         fields.read(
             "on_all_unhealthy", into: &pool.onAllUnhealthy, noun: "choice for on_all_unhealthy",

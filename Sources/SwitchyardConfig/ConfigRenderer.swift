@@ -115,6 +115,8 @@ struct ConfigRenderer {
         add(3, "ewma_decay: \(DurationText.format(pool.policyOptions.ewmaDecay))")
         add(3, "min_weight_factor: \(pool.policyOptions.minWeightFactor)")
         add(3, "recovery: \(DurationText.format(pool.policyOptions.recovery))")
+        add(3, "auto_sustain: \(DurationText.format(pool.policyOptions.autoSustain))")
+        add(3, "auto_min_dwell: \(DurationText.format(pool.policyOptions.autoMinDwell))")
         add(2, "max_connections_per_target: \(pool.maxConnectionsPerTarget)")
         add(2, "keepalive:")
         add(3, "max_idle_per_destination: \(pool.keepAlive.maxIdlePerDestination)")

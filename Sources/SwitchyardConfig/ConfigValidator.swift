@@ -241,6 +241,8 @@ struct ConfigValidator {
                 "must be greater than 0 and at most 1, got \(options.minWeightFactor)", at: "\(path).min_weight_factor")
         }
         positive(options.recovery, at: "\(path).recovery")
+        if options.autoSustain < .zero { report("must not be negative", at: "\(path).auto_sustain") }
+        if options.autoMinDwell < .zero { report("must not be negative", at: "\(path).auto_min_dwell") }
     }
 
     mutating func atLeast(_ minimum: Int, _ value: Int, at path: String) {

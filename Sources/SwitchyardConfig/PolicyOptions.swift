@@ -19,6 +19,10 @@ public struct PolicyOptions: Sendable, Equatable {
     public var minWeightFactor: Double
     /// `adaptive-weighted`: how long a lowered weight takes to grow back to the full weight.
     public var recovery: Duration
+    /// `auto`: how long another policy must look better without a break before `auto` switches to it.
+    public var autoSustain: Duration
+    /// `auto`: how long `auto` keeps a policy at least before switching again.
+    public var autoMinDwell: Duration
 
     public init(
         historyWindow: Duration = .seconds(300),
@@ -29,7 +33,9 @@ public struct PolicyOptions: Sendable, Equatable {
         slowStart: Duration = .zero,
         ewmaDecay: Duration = .seconds(10),
         minWeightFactor: Double = 0.1,
-        recovery: Duration = .seconds(30)
+        recovery: Duration = .seconds(30),
+        autoSustain: Duration = .seconds(30),
+        autoMinDwell: Duration = .seconds(60)
     ) {
         self.historyWindow = historyWindow
         self.historySize = historySize
@@ -40,10 +46,13 @@ public struct PolicyOptions: Sendable, Equatable {
         self.ewmaDecay = ewmaDecay
         self.minWeightFactor = minWeightFactor
         self.recovery = recovery
+        self.autoSustain = autoSustain
+        self.autoMinDwell = autoMinDwell
     }
 
     /// History of 5 minutes, 100 entries per host, 100000 in all; hashing on the client IP with load factor 1.25;
-    /// no slow start; a 10s latency decay; adaptive weights down to 0.1, recovering over 30s.
+    /// no slow start; a 10s latency decay; adaptive weights down to 0.1, recovering over 30s; `auto` switching after
+    /// 30s of a better policy, at most once a minute.
     public static let `default` = PolicyOptions()
 }
 

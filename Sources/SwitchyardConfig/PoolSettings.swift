@@ -50,7 +50,7 @@ public struct PoolSettings: Sendable, Equatable {
     /// The policy names a pool may use.
     public static let knownPolicies = [
         "round-robin", "weighted-round-robin", "random", "weighted-random", "least-connections", "power-of-two",
-        "least-response-time", "ip-hash", "consistent-hash", "lru-per-host", "adaptive-weighted",
+        "least-response-time", "ip-hash", "consistent-hash", "lru-per-host", "adaptive-weighted", "auto",
     ]
 }
 

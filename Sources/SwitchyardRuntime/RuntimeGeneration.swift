@@ -165,10 +165,19 @@ final class RuntimeGeneration: Sendable {
             latencyDecay: options.ewmaDecay,
             minWeightFactor: options.minWeightFactor,
             recovery: options.recovery,
-            onAllUnhealthy: onAllUnhealthy
+            onAllUnhealthy: onAllUnhealthy,
+            auto: AutoPolicyChooser.Thresholds(sustain: options.autoSustain, minimumDwell: options.autoMinDwell),
+            onPolicySwitch: { [name = pool.name] change in
+                logger.notice(
+                    "pool \(name): policy auto switched from \(change.from) to \(change.to): \(change.reason)",
+                    metadata: ["pool": "\(name)", "from": "\(change.from)", "to": "\(change.to)"])
+            }
         )
         guard let policy = BalancingPolicyRegistry.make(name: pool.policy, configuration: configuration, clock: clock)
         else { throw UnknownPolicyError(pool: pool.name, policy: pool.policy) }
+        if let auto = policy as? AutoPolicy, let previous = previous?.balancer.policy as? AutoPolicy {
+            auto.carryOn(from: previous)
+        }
         let previousTargets = Dictionary(
             (previous?.balancer.targets ?? []).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let targets = pool.targets.map { settings in

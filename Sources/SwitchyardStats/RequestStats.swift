@@ -101,6 +101,21 @@ public final class RequestStats: Sendable {
         }
     }
 
+    /// The last 15 minutes minute by minute, oldest first: 15 entries, `nil` for a minute before the statistics
+    /// began; the last entry is the minute still running (its rate divides by the part that has passed).
+    public func minutes() -> [WindowStats?] {
+        let now = clock.nanoseconds()
+        return state.withLock { state in
+            state.advance(to: now)
+            return state.lastQuarterHour.bucketStats(now: now, start: start)
+        }
+    }
+
+    /// The most requests in flight at once since the statistics were created (cheaper than a `snapshot()`).
+    public var maxConcurrency: Int {
+        state.withLock { $0.total.maxConcurrency }
+    }
+
     /// The figures of every window as of now.
     public func snapshot() -> StatsSnapshot {
         let now = clock.nanoseconds()

@@ -59,6 +59,20 @@ struct StatsRing: Sendable {
         return sum.windowStats(coveringNanoseconds: now - max(start, oldestSlot * width))
     }
 
+    /// Each bucket of the window ending at `now` on its own, oldest first, with `nil` for a slot that saw nothing
+    /// (or lies before `start`); the last one is the bucket still filling.
+    func bucketStats(now: UInt64, start: UInt64) -> [WindowStats?] {
+        let nowSlot = now / width
+        let count = UInt64(buckets.count)
+        return (0..<count).reversed().map { age -> WindowStats? in
+            guard nowSlot >= age else { return nil }
+            let slot = nowSlot - age
+            guard let index = slots.firstIndex(of: slot) else { return nil }
+            let begin = max(start, slot * width)
+            return buckets[index].windowStats(coveringNanoseconds: min(now, (slot + 1) * width) - min(begin, now))
+        }
+    }
+
     /// A conservatively high estimate of the heap this ring holds.
     var heapBytes: Int {
         let arrays =

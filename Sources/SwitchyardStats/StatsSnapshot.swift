@@ -34,6 +34,11 @@ public struct StatsSnapshot: Sendable, Equatable {
     public func writeFields(to writer: inout JSONWriter) {
         writer.field("in_flight", inFlight)
         writer.key("windows")
+        writeWindows(to: &writer)
+    }
+
+    /// Writes the windows alone as one JSON object: `{"total":W,"last_1m":W,"last_15m":W}`.
+    public func writeWindows(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("total")
         total.writeJSON(to: &writer)

@@ -43,6 +43,14 @@ public final class PushBackTable<Target: Hashable & Sendable>: Sendable {
         }
     }
 
+    /// How many hosts ask `target` to wait now (one pass over the table, for the admin views).
+    public func hostsPushingBack(target: Target) -> Int {
+        let now = clock.nanoseconds()
+        return entries.withLock { entries in
+            entries.newestFirst().filter { $0.key.target == target && $0.value > now }.count
+        }
+    }
+
     /// How much longer `host` asked `target` to wait; nil when it did not, or the time is up.
     public func pushBackRemaining(target: Target, host: String) -> Duration? {
         let now = clock.nanoseconds()

@@ -27,7 +27,7 @@ import Testing
     @Test func registryBuildsEveryKnownPolicyAndNothingElse() {
         let clock = ManualClock()
         let configuration = PolicyConfiguration()
-        #expect(BalancingPolicyRegistry.names.count == 11)
+        #expect(BalancingPolicyRegistry.names.count == 12)
         for name in BalancingPolicyRegistry.names {
             let policy = BalancingPolicyRegistry.make(name: name, configuration: configuration, clock: clock)
             #expect(policy != nil, "\(name)")

@@ -19,6 +19,8 @@ import Testing
               ewma_decay: 5s
               min_weight_factor: 0.25
               recovery: 1m
+              auto_sustain: 10s
+              auto_min_dwell: 2m
             """)
         let pool = try #require(try ConfigLoader.parse(yaml: yaml, file: nil).pool(named: "outbound"))
         #expect(pool.policy == "consistent-hash")
@@ -27,7 +29,16 @@ import Testing
             pool.policyOptions
                 == PolicyOptions(
                     hashKey: .header("X-User"), loadFactor: 1.5, slowStart: .seconds(30), ewmaDecay: .seconds(5),
-                    minWeightFactor: 0.25, recovery: .seconds(60)))
+                    minWeightFactor: 0.25, recovery: .seconds(60), autoSustain: .seconds(10),
+                    autoMinDwell: .seconds(120)))
+    }
+
+    @Test func negativeAutoDurationsAreErrors() {
+        let found = issues(in: Self.pool("policy_options: { auto_sustain: -1s, auto_min_dwell: -2s }"))
+        #expect(
+            found.map(\.path).sorted() == [
+                "pools.outbound.policy_options.auto_min_dwell", "pools.outbound.policy_options.auto_sustain",
+            ], "\(found)")
     }
 
     @Test func omittedOptionsTakeTheirDefaults() throws {
@@ -36,6 +47,7 @@ import Testing
         let options = pool.policyOptions
         #expect(options.hashKey == .clientIP && options.loadFactor == 1.25 && options.slowStart == .zero)
         #expect(options.ewmaDecay == .seconds(10) && options.minWeightFactor == 0.1 && options.recovery == .seconds(30))
+        #expect(options.autoSustain == .seconds(30) && options.autoMinDwell == .seconds(60))
     }
 
     @Test(arguments: [
@@ -109,7 +121,7 @@ import Testing
         config.pools[0].onAllUnhealthy = .all
         config.pools[0].policyOptions = PolicyOptions(
             hashKey: .cookie("sid"), loadFactor: 2.5, slowStart: .milliseconds(1500), ewmaDecay: .seconds(3),
-            minWeightFactor: 0.05, recovery: .seconds(90))
+            minWeightFactor: 0.05, recovery: .seconds(90), autoSustain: .seconds(5), autoMinDwell: .seconds(7))
         let text = config.rendered(redactingSecrets: false)
         #expect(text.contains("    on_all_unhealthy: all\n"))
         #expect(text.contains("      hash_key: \"cookie:sid\"\n"))

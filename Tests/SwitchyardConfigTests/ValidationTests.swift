@@ -80,7 +80,7 @@ import Testing
             found.first?.message
                 == "unknown policy \"fastest\"; known policies: round-robin, weighted-round-robin, random, "
                 + "weighted-random, least-connections, power-of-two, least-response-time, ip-hash, consistent-hash, "
-                + "lru-per-host, adaptive-weighted")
+                + "lru-per-host, adaptive-weighted, auto")
         #expect(
             issues(in: minimalYAML + "    policy: lru-per-hots\n").first?.message.contains(
                 "did you mean \"lru-per-host\"?") == true)

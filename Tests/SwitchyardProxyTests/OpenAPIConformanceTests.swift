@@ -44,7 +44,7 @@ struct OpenAPIConformanceTests {
               - { name: web, mode: reverse, listen: "127.0.0.1:0", pool: backends }
               - { name: egress, mode: forward, listen: "127.0.0.1:0", pool: egress }
             pools:
-              backends: { targets: [ { url: "http://127.0.0.1:9" }, { url: "http://127.0.0.1:10" } ] }
+              backends: { policy: auto, targets: [ { url: "http://127.0.0.1:9" }, { url: "http://127.0.0.1:10" } ] }
               egress: { sticky: { key: client_ip }, targets: [ { source_ip: 127.0.0.2 }, { source_ip: 127.0.0.3 } ] }
             """)
         let policy = try temporaryFile(Self.expectedStatuses, suffix: ".toml")

@@ -75,6 +75,26 @@ struct RequestStatsTests {
         #expect(snapshot.total.requests == 1 && snapshot.total.bytesIn == 10)
     }
 
+    @Test func theLast15MinutesComeMinuteByMinuteOldestFirst() {
+        let clock = ManualClock()
+        let stats = RequestStats(clock: clock)
+        stats.record(latency: .milliseconds(5), succeeded: true, bytesIn: 0, bytesOut: 0)
+        clock.advance(by: .seconds(120))
+        stats.record(latency: .milliseconds(40), succeeded: false, bytesIn: 0, bytesOut: 0)
+        stats.record(latency: .milliseconds(40), succeeded: true, bytesIn: 0, bytesOut: 0)
+        clock.advance(by: .seconds(30))
+        let minutes = stats.minutes()
+        #expect(minutes.count == 15)
+        #expect(minutes[..<12].allSatisfy { $0 == nil }, "before the start")
+        #expect(minutes[12]?.requests == 1 && minutes[12]?.failures == 0)
+        #expect(minutes[13] == nil, "a minute with no record")
+        #expect(minutes[14]?.requests == 2 && minutes[14]?.failures == 1)
+        #expect(minutes[14].map { isClose($0.requestsPerSecond, 2.0 / 30, within: 0.01) } == true, "half a minute")
+        #expect(minutes[14].map { isClose($0.p99Latency, 0.040, within: 1.0 / 32) } == true)
+        clock.advance(by: .seconds(15 * 60))
+        #expect(stats.minutes().allSatisfy { $0 == nil || $0?.requests == 0 }, "all older than 15 minutes")
+    }
+
     @Test func oldBucketsAreClearedWhenTheirSlotComesRoundAgain() {
         let clock = ManualClock()
         let stats = RequestStats(clock: clock)

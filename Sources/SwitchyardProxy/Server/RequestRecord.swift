@@ -40,7 +40,7 @@ final class RequestRecord {
         if let lease {
             let succeeded = status < 500
             lease.pool.metrics?.stats.record(latency: duration, succeeded: succeeded, bytesIn: bytesIn, bytesOut: bytesOut)
-            lease.metrics?.stats.record(latency: duration, succeeded: succeeded, bytesIn: bytesIn, bytesOut: bytesOut)
+            lease.metrics?.served(duration: duration, succeeded: succeeded, bytesIn: bytesIn, bytesOut: bytesOut)
         }
         AccessRecord(
             listener: settings.listenerName,

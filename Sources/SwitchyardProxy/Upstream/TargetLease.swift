@@ -42,6 +42,7 @@ final class TargetLease {
         upstreamDuration = latency
         pool.balancer.report(
             target, outcome: result.isSuccess ? .success(latency: latency) : .failure(latency: latency))
+        metrics?.attempted(succeeded: result.isSuccess, setup: latency)
         if let kind = result.errorKind { metrics?.upstreamError(kind) }
         if let guards = pool.balancer.guards {
             pool.log(guards.record(result, for: target, host: host))

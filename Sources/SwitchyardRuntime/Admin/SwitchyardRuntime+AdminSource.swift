@@ -49,7 +49,8 @@ extension SwitchyardRuntime: AdminSource {
             current.1[settings.name].map { pool in
                 PoolInfo(
                     name: settings.name, policy: settings.policy,
-                    targets: pool.balancer.targets.map { condition(of: $0, inPool: settings.name) })
+                    targets: pool.balancer.targets.map { condition(of: $0, inPool: settings.name) },
+                    auto: pool.autoPolicyInfo)
             }
         }
     }

@@ -40,6 +40,7 @@ extension SwitchyardRuntime {
             for target in pool.balancer.targets {
                 guard let metrics = pool.metrics?.targets[target.id] else { continue }
                 metrics.activeConnections.set(Int64(target.connections.active))
+                metrics.maxConcurrency.set(Int64(metrics.stats.maxConcurrency))
                 let healthy = target.state.isHealthy && !target.state.isEjected && !target.state.isCircuitOpen
                 metrics.healthy.set(Int64(healthy ? 1 : 0))
                 let circuit: Int64 =
@@ -98,6 +99,7 @@ extension SwitchyardRuntime {
         writer.field("started_at", Self.iso8601(startedAt.wallClock))
         writer.field("uptime_seconds", Double((NIODeadline.now() - startedAt.monotonic).nanoseconds) / 1e9)
         metrics.stats.snapshot().writeFields(to: &writer)
+        let current = config
         writer.key("listeners")
         writer.beginArray()
         for listener in listeners {
@@ -106,23 +108,34 @@ extension SwitchyardRuntime {
             writer.field("mode", listener.mode.rawValue)
             writer.field("address", listener.localAddress?.endpoint ?? "")
             writer.field("active_connections", listener.connections.active)
+            current.listeners.first { $0.name == listener.name }?.writeRouting(to: &writer)
             writer.endObject()
         }
         writer.endArray()
         writer.key("pools")
         writer.beginArray()
-        for settings in config.pools {
+        for settings in current.pools {
             guard let pool = livePools[settings.name] else { continue }
             writer.beginObject()
             writer.field("name", pool.name)
             writer.field("policy", settings.policy)
+            if let auto = pool.autoPolicyInfo {
+                writer.key("auto")
+                auto.writeJSON(to: &writer)
+            }
             (pool.metrics?.stats.snapshot() ?? StatsSnapshot()).writeFields(to: &writer)
+            pool.metrics?.stats.writeMinutes(to: &writer)
             writer.key("targets")
             writer.beginArray()
             for target in pool.balancer.targets {
                 writer.beginObject()
                 condition(of: target, inPool: pool.name).writeFields(to: &writer)
-                (pool.metrics?.targets[target.id]?.stats.snapshot() ?? StatsSnapshot()).writeFields(to: &writer)
+                let metrics = pool.metrics?.targets[target.id]
+                (metrics?.stats.snapshot() ?? StatsSnapshot()).writeFields(to: &writer)
+                writer.key("setup")
+                (metrics?.setup.snapshot() ?? StatsSnapshot()).writeWindows(to: &writer)
+                metrics?.writeDiagnostics(to: &writer)
+                if let hosts = pool.balancer.guards?.hostsPushingBack(target) { writer.field("pushed_back_hosts", hosts) }
                 writer.endObject()
             }
             writer.endArray()

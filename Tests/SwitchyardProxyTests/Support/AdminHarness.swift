@@ -7,9 +7,17 @@ func withAdminServer(
     yaml: String, logger: Logger = ProxyHarness.silentLogger,
     _ body: (ProxyHarness, String, TestOrigin, TestResources) async throws -> Void
 ) async throws {
+    try await withAdminServer(yaml: { _ in yaml }, logger: logger, body)
+}
+
+/// `withAdminServer(yaml:logger:_:)` with a config that names the origin: `yaml` gets the origin's port.
+func withAdminServer(
+    yaml: (Int) -> String, logger: Logger = ProxyHarness.silentLogger,
+    _ body: (ProxyHarness, String, TestOrigin, TestResources) async throws -> Void
+) async throws {
     try await withResources { resources in
-        let proxy = resources.track(try await ProxyHarness(yaml: yaml, logger: logger))
         let origin = resources.track(try await TestOrigin.start(group: resources.group))
+        let proxy = resources.track(try await ProxyHarness(yaml: yaml(origin.port), logger: logger))
         let server = proxy.runtime.makeAdminServer(host: "127.0.0.1", port: 0)
         let task = Task { try await server.run() }
         defer { task.cancel() }

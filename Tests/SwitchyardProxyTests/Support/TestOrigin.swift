@@ -14,7 +14,7 @@ import Synchronization
 ///   `ok` to everyone else
 /// - anything else: `ok`
 /// A request with `Expect: 100-continue` gets `100 Continue` first. `answerEverything(with:)` overrides all of this
-/// with one status, until it is called with nil.
+/// with one status, until it is called with nil; `delayEverything(by:)` holds every answer back for a while.
 final class TestOrigin: Sendable {
     struct Request: Sendable {
         var sourceIP: String
@@ -68,6 +68,11 @@ final class TestOrigin: Sendable {
         box.forcedStatus.withLock { $0 = status }
     }
 
+    /// Holds every later answer back by `delay` (a slow backend), or answers at once again after zero.
+    func delayEverything(by delay: Duration) {
+        box.delay.withLock { $0 = delay }
+    }
+
     func stop() async {
         try? await channel.close()
     }
@@ -76,6 +81,7 @@ final class TestOrigin: Sendable {
 final class RecorderBox: Sendable {
     let recorded = Mutex<[TestOrigin.Request]>([])
     let forcedStatus = Mutex<Int?>(nil)
+    let delay = Mutex<Duration>(.zero)
     let raw = Mutex<[UInt8]>([])
 }
 
@@ -139,8 +145,13 @@ private final class OriginHandler: ChannelInboundHandler {
             let ip = context.channel.remoteAddress?.ipAddress ?? "?"
             let request = TestOrigin.Request(sourceIP: ip, method: head.method, uri: head.uri, headers: head.headers, bodyBytes: bodyBytes)
             box.recorded.withLock { $0.append(request) }
+            let delay = box.delay.withLock { $0 }
             if echoing {
                 context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            } else if delay > .zero {
+                context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) {
+                    self.respond(context: context, head: head, sourceIP: ip)
+                }
             } else {
                 respond(context: context, head: head, sourceIP: ip)
             }
