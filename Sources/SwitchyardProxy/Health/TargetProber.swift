@@ -64,6 +64,9 @@ final class TargetProber: Sendable {
     private func probeOnce() {
         let started = NIODeadline.now()
         probe().whenComplete { result in
+            // A stopped prober's verdicts belong to the checker that replaced it (and a probe cut short by its
+            // event loops shutting down is no verdict at all).
+            guard !self.stopped.load(ordering: .relaxed) else { return }
             let (passed, reason): (Bool, String) =
                 switch result {
                 case .success(let verdict): verdict
