@@ -105,7 +105,8 @@ final class TargetProber: Sendable {
         switch check.probe {
         case .tcp:
             return UpstreamConnector.connect(
-                host: host, port: port, route: route, timeout: timeout, tls: nil, on: eventLoop
+                host: host, port: port, route: route, timeout: timeout, transport: pool.backend.transport, tls: nil,
+                on: eventLoop
             ) { $0.eventLoop.makeSucceededVoidFuture() }.flatMapErrorThrowing { [route] error in
                 throw UpstreamFailure(error, host: host, port: port, route: route)
             }.map { channel in
@@ -116,7 +117,8 @@ final class TargetProber: Sendable {
             let response = eventLoop.makePromise(of: (status: Int, body: String).self)
             let target = check.egressDestination?.path ?? path
             let connecting = UpstreamConnector.connect(
-                host: host, port: port, route: route, timeout: timeout, tls: tls, on: eventLoop
+                host: host, port: port, route: route, timeout: timeout, transport: pool.backend.transport, tls: tls,
+                on: eventLoop
             ) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers(
