@@ -106,18 +106,21 @@ final class ProxyListener: Sendable {
         }
     }
 
-    /// Moves accepting onto `workers` (a `workers` change) without refusing a connection: a new server channel on
-    /// `workers` takes a duplicate of the bound socket's descriptor, so both channels accept from the one kernel
-    /// queue until the old channel closes; closing it closes only its descriptor, never the socket. (A second
-    /// socket bound with `SO_REUSEPORT` would have its own queue, and the connections queued on the old one when it
-    /// closed would be reset.) The connections the old channel accepted are asked to quiesce and finish on the
-    /// loops they started on.
+    /// Moves accepting onto `workers` (a `workers` change) without refusing a connection. The listening socket
+    /// stays open and listening throughout: the old server channel stops accepting from it, a new server channel on
+    /// `workers` takes a duplicate of its descriptor and accepts from the same kernel queue (connections that arrive
+    /// in between wait there), and closing the old channel closes only its own descriptor. (A second socket bound
+    /// with `SO_REUSEPORT` would have a queue of its own, and the connections waiting on the old one when it closed
+    /// would be reset.) The old channel stops before the new one starts because two channels polling one socket are
+    /// both woken for each connection, and the one that finds it taken trips an assertion of NIO's debug builds.
+    /// The connections the old channel accepted are asked to quiesce and finish on the loops they started on.
     func rebind(on workers: WorkerGroup) throws {
         guard let old = state.withLock({ $0.channel }) else { return try bind(on: workers) }
         let quiescing = ServerQuiescingHelper(group: workers.loops)
         do {
             let descriptor = try old.eventLoop.submit {
-                try old.pipeline.syncOperations.withUnsafeTransportIfAvailable(of: NIOBSDSocket.Handle.self) {
+                try old.syncOptions?.setOption(.autoRead, value: false)
+                return try old.pipeline.syncOperations.withUnsafeTransportIfAvailable(of: NIOBSDSocket.Handle.self) {
                     dup($0)
                 }
             }.wait()
@@ -137,6 +140,7 @@ final class ProxyListener: Sendable {
             watchTLS()
         } catch {
             quiescing.initiateShutdown(promise: nil)
+            old.eventLoop.execute { try? old.syncOptions?.setOption(.autoRead, value: true) }
             throw ListenerBindError(listener: name, address: listen.description, underlying: error)
         }
     }
