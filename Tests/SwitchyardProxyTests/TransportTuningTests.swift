@@ -82,7 +82,7 @@ struct TransportTuningTests {
             defer { Task { try? await backend.channel.close() } }
             let yaml = """
                 log: { level: error, format: text }
-                transport: { expect_continue_timeout: 600ms }
+                transport: { expect_continue_timeout: 1500ms }
                 listeners:
                   - { name: web, mode: reverse, listen: "127.0.0.1:0", pool: backends }
                 pools:
@@ -105,15 +105,15 @@ struct TransportTuningTests {
             #expect(try upload("/silent") == ["200"])
             let silent = try #require(backend.exchanges.last)
             #expect(silent.bodyBytes == 1000)
-            #expect(silent.bodyWait >= .milliseconds(550), "held for the timeout: \(silent.bodyWait)")
+            #expect(silent.bodyWait >= .milliseconds(1450), "held for the timeout: \(silent.bodyWait)")
 
             #expect(try upload("/continue") == ["100", "200"])
             let continued = try #require(backend.exchanges.last)
             #expect(continued.bodyBytes == 1000)
-            #expect(continued.bodyWait < .milliseconds(400), "sent on the 100: \(continued.bodyWait)")
+            #expect(continued.bodyWait < .milliseconds(1000), "sent on the 100: \(continued.bodyWait)")
 
             #expect(try upload("/refuse") == ["417"])
-            try await Task.sleep(for: .milliseconds(800))
+            try await Task.sleep(for: .milliseconds(1800))
             #expect(backend.exchanges.last?.path == "/refuse")
             #expect(backend.exchanges.last?.bodyBytes == 0, "a refused body never reaches the backend")
         }
