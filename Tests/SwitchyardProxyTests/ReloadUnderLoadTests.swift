@@ -47,18 +47,19 @@ struct ReloadUnderLoadTests {
                 while !stop.isStopped {
                     statuses += (try? Subprocess.statuses(
                         ["--proxy", "https://127.0.0.1:\(tls)", "--proxy-cacert", pki.caPath, originURL])) ?? ["error"]
+                    Thread.sleep(forTimeInterval: 0.1)
                 }
                 return statuses
             } }
             let login = Data(LoadedConfig.loadLogin.utf8).base64EncodedString()
             let keepAlive = Task {
                 async let forwarded = HTTPLoad.run(
-                    port: forward, clients: 2, for: .seconds(24), pause: .milliseconds(5), retryingDrained: true
+                    port: forward, clients: 2, for: .seconds(24), pause: .milliseconds(20), retryingDrained: true
                 ) { _ in
                     "GET \(originURL) HTTP/1.1\r\nHost: 127.0.0.1:\(origin.port)\r\nProxy-Authorization: Basic \(login)\r\n\r\n"
                 }
                 async let reversed = HTTPLoad.run(
-                    port: reverse, clients: 2, for: .seconds(24), pause: .milliseconds(5), retryingDrained: true
+                    port: reverse, clients: 2, for: .seconds(24), pause: .milliseconds(20), retryingDrained: true
                 ) { _ in "GET /page HTTP/1.1\r\nHost: web\r\n\r\n" }
                 return try await (forwarded, reversed)
             }
@@ -81,7 +82,7 @@ struct ReloadUnderLoadTests {
             #expect(runtime.metricsText().contains(#"switchyard_config_reloads_total{result="success"} 20"#))
             #expect(groups.count >= 10, "workers changed every other reload")
             for (name, answers) in [("forward", forwarded), ("reverse", reversed)] {
-                #expect(answers.count > 200, "\(name): \(answers.count) requests")
+                #expect(answers.count > 100, "\(name): \(answers.count) requests")
                 #expect(answers.allSatisfy { $0.status == 200 }, "\(name): \(answers.filter { $0.status != 200 }.prefix(3))")
             }
             #expect(tlsStatuses.count > 10 && tlsStatuses.allSatisfy { $0 == "200" }, "\(tlsStatuses.filter { $0 != "200" })")
@@ -224,7 +225,7 @@ private final class Stream: Sendable {
                     guard back == message else { throw RawClient.Failure(description: "got \(back.prefix(80))") }
                     result.received += back.utf8.count
                 }
-                Thread.sleep(forTimeInterval: 0.005)
+                Thread.sleep(forTimeInterval: 0.02)
             }
             if isWebSocket {
                 try client.sendWebSocketFrame(opcode: 0x8, "")
