@@ -12,7 +12,7 @@ struct DecodedConfig {
 
 /// Maps a composed YAML document onto the config model: the valid keys at every level and which field each sets.
 struct ConfigDecoder {
-    private static let rootKeys = ["log", "admin", "workers", "pid_file", "reload", "destinations", "listeners", "pools"]
+    private static let rootKeys = ["log", "admin", "workers", "pid_file", "reload", "transport", "destinations", "listeners", "pools"]
     private static let listenerKeys = [
         "name", "mode", "listen", "pool", "routes", "protocols", "tls", "add_forwarded", "auth", "max_connections",
         "max_connections_per_client", "max_incomplete_heads", "max_header_bytes", "add_via", "add_x_forwarded_for", "timeouts", "rate_limits",
@@ -61,6 +61,15 @@ struct ConfigDecoder {
         if let reload = top.mapping("reload", keys: ["watch", "interval"]) {
             reload.read("watch", into: &config.process.watch)
             reload.read("interval", into: &config.process.watchInterval)
+        }
+        if let transport = top.mapping(
+            "transport", keys: ["tcp_keepalive", "tls_handshake_timeout", "expect_continue_timeout"])
+        {
+            transport.read("tcp_keepalive", into: &config.transport.tcpKeepalive) { node throws(ValueError) in
+                try TransportSettings.keepalive(try YAMLScalar.string(node))
+            }
+            transport.read("tls_handshake_timeout", into: &config.transport.tlsHandshakeTimeout)
+            transport.read("expect_continue_timeout", into: &config.transport.expectContinueTimeout)
         }
         if let destinations = destinations(top) { config.destinations = destinations }
         config.listeners = top.list("listeners")?.map(listener) ?? []

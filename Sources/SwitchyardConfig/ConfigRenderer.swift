@@ -35,6 +35,10 @@ struct ConfigRenderer {
         add(0, "reload:")
         add(1, "watch: \(config.process.watch)")
         add(1, "interval: \(DurationText.format(config.process.watchInterval))")
+        add(0, "transport:")
+        add(1, "tcp_keepalive: \(DurationText.format(config.transport.tcpKeepalive))")
+        add(1, "tls_handshake_timeout: \(DurationText.format(config.transport.tlsHandshakeTimeout))")
+        add(1, "expect_continue_timeout: \(DurationText.format(config.transport.expectContinueTimeout))")
         write(config.destinations, indent: 0)
         add(0, config.listeners.isEmpty ? "listeners: []" : "listeners:")
         for listener in config.listeners { write(listener) }

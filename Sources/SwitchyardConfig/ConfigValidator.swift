@@ -20,6 +20,14 @@ struct ConfigValidator {
         if config.workers > 1024 { report("must be at most 1024, got \(config.workers)", at: "workers") }
         if config.process.pidFile?.isEmpty == true { report("must not be empty", at: "pid_file") }
         positive(config.process.watchInterval, at: "reload.interval")
+        let keepalive = config.transport.tcpKeepalive
+        if keepalive != .zero, keepalive < .seconds(1) {
+            report("must be 0 (off) or at least 1s, got \(DurationText.format(keepalive))", at: "transport.tcp_keepalive")
+        }
+        positive(config.transport.tlsHandshakeTimeout, at: "transport.tls_handshake_timeout")
+        if config.transport.expectContinueTimeout < .zero {
+            report("must not be negative", at: "transport.expect_continue_timeout")
+        }
         check(config.destinations, at: "destinations", users: nil)
         var nameOwners: [String: Int] = [:]
         var addressOwners: [ListenAddress: String] = [:]

@@ -48,6 +48,12 @@ public struct FlatOptions: Sendable, Equatable {
     public var cbTimeout: String?
     /// How long idle upstream connections are kept (`keepalive.idle_timeout`).
     public var idleConnTimeout: String?
+    /// `transport.tcp_keepalive`: a duration, or `0` / `off`.
+    public var tcpKeepalive: String?
+    /// `transport.tls_handshake_timeout`.
+    public var tlsHandshakeTimeout: String?
+    /// `transport.expect_continue_timeout`.
+    public var expectContinueTimeout: String?
 
     public init(
         ips: String? = nil, port: String? = nil, metricsPort: String? = nil, auth: String? = nil,
@@ -92,6 +98,7 @@ enum FlatOption: CaseIterable {
     case healthCheckEnabled, healthCheckType, healthCheckInterval, healthCheckTimeout, healthCheckTarget
     case healthCheckFailureThreshold, healthCheckSuccessThreshold
     case circuitBreakerEnabled, cbFailureThreshold, cbSuccessThreshold, cbTimeout, idleConnTimeout
+    case tcpKeepalive, tlsHandshakeTimeout, expectContinueTimeout
 
     var field: WritableKeyPath<FlatOptions, String?> {
         switch self {
@@ -123,6 +130,9 @@ enum FlatOption: CaseIterable {
         case .cbSuccessThreshold: \.cbSuccessThreshold
         case .cbTimeout: \.cbTimeout
         case .idleConnTimeout: \.idleConnTimeout
+        case .tcpKeepalive: \.tcpKeepalive
+        case .tlsHandshakeTimeout: \.tlsHandshakeTimeout
+        case .expectContinueTimeout: \.expectContinueTimeout
         }
     }
 
@@ -157,6 +167,9 @@ enum FlatOption: CaseIterable {
         case .cbSuccessThreshold: "cb-success-threshold"
         case .cbTimeout: "cb-timeout"
         case .idleConnTimeout: "idle-conn-timeout"
+        case .tcpKeepalive: "tcp-keepalive"
+        case .tlsHandshakeTimeout: "tls-handshake-timeout"
+        case .expectContinueTimeout: "expect-continue-timeout"
         }
     }
 

@@ -118,6 +118,15 @@ struct FlatOptionsApplier {
             case .idleConnTimeout:
                 let duration = try Self.duration(text)
                 updatePool("keepalive.idle_timeout", from: source) { $0.keepAlive.idleTimeout = duration }
+            case .tcpKeepalive:
+                config.transport.tcpKeepalive = try TransportSettings.keepalive(text)
+                sourceMap.record(option: source, at: "transport.tcp_keepalive")
+            case .tlsHandshakeTimeout:
+                config.transport.tlsHandshakeTimeout = try Self.duration(text)
+                sourceMap.record(option: source, at: "transport.tls_handshake_timeout")
+            case .expectContinueTimeout:
+                config.transport.expectContinueTimeout = try Self.duration(text)
+                sourceMap.record(option: source, at: "transport.expect_continue_timeout")
             }
         } catch {
             issues.append(ConfigIssue(path: source, message: error.message))

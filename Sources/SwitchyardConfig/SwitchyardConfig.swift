@@ -10,6 +10,8 @@ public struct SwitchyardConfig: Sendable, Equatable {
     public var workers: Int
     /// The PID file and config-file watching (`pid_file`, `reload`).
     public var process: ProcessSettings
+    /// Socket and protocol tuning of every listener and pool (`transport`).
+    public var transport: TransportSettings
     /// Where forward listeners without their own `destinations` may connect.
     public var destinations: DestinationSettings
     public var listeners: [ListenerSettings]
@@ -20,6 +22,7 @@ public struct SwitchyardConfig: Sendable, Equatable {
         admin: AdminSettings = .default,
         workers: Int = 0,
         process: ProcessSettings = .default,
+        transport: TransportSettings = .default,
         destinations: DestinationSettings = .default,
         listeners: [ListenerSettings],
         pools: [PoolSettings]
@@ -28,6 +31,7 @@ public struct SwitchyardConfig: Sendable, Equatable {
         self.admin = admin
         self.workers = workers
         self.process = process
+        self.transport = transport
         self.destinations = destinations
         self.listeners = listeners
         self.pools = pools

@@ -30,15 +30,16 @@ final class RuntimeGeneration: Sendable {
         var pools: [String: UpstreamPool] = [:]
         for pool in config.pools {
             pools[pool.name] = try Self.makePool(
-                pool, eventLoops: eventLoops, metrics: metrics.pool(pool.name, targetIDs: pool.targets.map(\.id)),
-                previous: previous?.pools[pool.name], logger: logger)
+                pool, transport: config.transport, eventLoops: eventLoops,
+                metrics: metrics.pool(pool.name, targetIDs: pool.targets.map(\.id)), previous: previous?.pools[pool.name],
+                logger: logger)
         }
         self.pools = pools
         let poolRules = Dictionary(
             config.pools.map { ($0.name, $0.headerRules) }, uniquingKeysWith: { first, _ in first })
         self.listenerSettings = zip(config.listeners, tlsSources).map { listener, tls in
             Self.proxySettings(
-                for: listener, pools: pools, poolRules: poolRules, tls: tls,
+                for: listener, pools: pools, poolRules: poolRules, tls: tls, transport: config.transport.tuning,
                 destinations: config.destinations(of: listener).policy(selfEndpoints: selfEndpoints),
                 metrics: metrics.listener(listener.name), logger: logger)
         }
@@ -81,6 +82,7 @@ final class RuntimeGeneration: Sendable {
         pools: [String: UpstreamPool],
         poolRules: [String: HeaderRules],
         tls: TLSContextSource?,
+        transport: TransportTuning,
         destinations: DestinationPolicy,
         metrics: ListenerMetrics,
         logger: Logger
@@ -104,6 +106,7 @@ final class RuntimeGeneration: Sendable {
                     listener.servedProtocols.map { $0 == .socks5 ? ProxyListenerSettings.ClientProtocol.socks5 : .http }
                 ),
                 tls: tls,
+                transport: transport,
                 metrics: metrics,
                 logger: logger
             )
@@ -137,6 +140,7 @@ final class RuntimeGeneration: Sendable {
                 headerReadTimeout: TimeAmount(listener.timeouts.headerRead),
                 maxHeaderBytes: listener.maxHeaderBytes,
                 rateLimits: listener.rateLimits.requestRateLimits(clock: SystemClock()),
+                transport: transport,
                 metrics: metrics,
                 logger: logger
             )
@@ -144,7 +148,8 @@ final class RuntimeGeneration: Sendable {
     }
 
     private static func makePool(
-        _ pool: PoolSettings, eventLoops: [any EventLoop], metrics: PoolMetrics, previous: UpstreamPool?, logger: Logger
+        _ pool: PoolSettings, transport: TransportSettings, eventLoops: [any EventLoop], metrics: PoolMetrics,
+        previous: UpstreamPool?, logger: Logger
     ) throws -> UpstreamPool {
         let options = pool.policyOptions
         let clock = SystemClock()
@@ -219,7 +224,9 @@ final class RuntimeGeneration: Sendable {
                 retryMaxBackoff: TimeAmount(backend.retries.maxBackoff),
                 replayBodyBytes: backend.retries.replayBodyBytes,
                 tlsVerify: backend.tlsVerify,
-                caFile: backend.ca
+                caFile: backend.ca,
+                transport: transport.tuning,
+                expectContinueTimeout: TimeAmount(transport.expectContinueTimeout)
             ),
             eventLoops: eventLoops,
             maxIdlePerDestination: pool.keepAlive.maxIdlePerDestination,

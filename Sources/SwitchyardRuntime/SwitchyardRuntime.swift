@@ -17,7 +17,10 @@ import UnixSignals
 /// stops accepting, lets in-flight requests and tunnels finish within the listeners' `timeouts.shutdown`,
 /// then closes what is left. `run()` does both around the process's SIGTERM/SIGINT.
 public final class SwitchyardRuntime: Sendable {
-    private let group: MultiThreadedEventLoopGroup
+    /// The event loops new connections are served on; replaced by a reload that changes `workers`.
+    private let workers: Mutex<WorkerGroup>
+    /// Worker groups replaced by a reload, each shutting down once its connections have closed.
+    private let retiringWorkers = Mutex<[Task<Void, Never>]>([])
     /// The listeners in force, in config order; replaced by a reload that adds, removes or moves one.
     private let listenerSet: Mutex<[ProxyListener]>
     /// The pools, health checks and listener settings in force; replaced whole by `reload(_:)`.
@@ -33,8 +36,8 @@ public final class SwitchyardRuntime: Sendable {
     /// The config file the runtime was started from, where API changes are written back with `admin.persist`.
     let configFile: String?
     private let shutdownGracePeriod: Duration
-    /// Returns memory freed after bursts to the system.
-    private let memoryTrimmer: MemoryTrimmer
+    /// Returns memory freed after bursts to the system; runs on the current worker group.
+    private let memoryTrimmer: Mutex<MemoryTrimmer>
     /// The admin server made by `makeAdminServer`, whose key failures the metrics report.
     let adminServer = Mutex<AdminServer?>(nil)
     /// Set once the listeners are bound: a reloaded generation starts its health checks at once.
@@ -50,9 +53,8 @@ public final class SwitchyardRuntime: Sendable {
     public init(config: SwitchyardConfig, configFile: String? = nil, logger: Logger) throws {
         self.logger = logger
         self.configFile = configFile
-        let threads = config.workers > 0 ? config.workers : System.coreCount
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
-        self.group = group
+        let workers = WorkerGroup(workers: config.workers)
+        self.workers = Mutex(workers)
         self.shutdownGracePeriod = config.listeners.map(\.timeouts.shutdown).max() ?? .seconds(30)
         let metrics = TrafficMetrics(perHostLimit: config.admin.perHostMetrics)
         self.metrics = metrics
@@ -62,7 +64,7 @@ public final class SwitchyardRuntime: Sendable {
         selfEndpoints.add(config.admin.listen)
         selfEndpoints.addInterfaceAddresses()
         do {
-            let eventLoops = Array(group.makeIterator())
+            let eventLoops = workers.eventLoops
             let tlsSources = try config.listeners.map { listener in
                 try listener.tls.map { try Self.tlsSource($0, listener: listener.name, logger: logger) }
             }
@@ -76,9 +78,9 @@ public final class SwitchyardRuntime: Sendable {
                         logger: logger)
                 })
             self.generation = Mutex(generation)
-            self.memoryTrimmer = MemoryTrimmer(on: eventLoops[0], logger: logger)
+            self.memoryTrimmer = Mutex(MemoryTrimmer(on: eventLoops[0], logger: logger))
         } catch {
-            group.shutdownGracefully { _ in }
+            workers.loops.shutdownGracefully { _ in }
             throw error
         }
     }
@@ -86,6 +88,11 @@ public final class SwitchyardRuntime: Sendable {
     /// The listeners in force, in config order.
     var listeners: [ProxyListener] {
         listenerSet.withLock { $0 }
+    }
+
+    /// The event loops new connections are served on now.
+    var workerGroup: WorkerGroup {
+        workers.withLock { $0 }
     }
 
     /// The configuration in force (the last one applied).
@@ -108,7 +115,9 @@ public final class SwitchyardRuntime: Sendable {
     /// stay (same pool, same id) keep their health, drain and enable state and their open connections. A listener
     /// that keeps its name and address keeps its socket; a new or moved one is bound before anything changes (a
     /// bind failure fails the whole reload), and a removed or moved one stops accepting and drains for its
-    /// `timeouts.shutdown`. Only `workers` needs a restart.
+    /// `timeouts.shutdown`. A `workers` change starts new event loops for new connections and moves every listener
+    /// onto them (see `ProxyListener.rebind(on:)`); the old loops shut down once their connections have closed, or
+    /// after the old config's longest `timeouts.shutdown`.
     /// - Throws: `ReloadError` naming what failed; the old config keeps running.
     public func reload(_ config: SwitchyardConfig) throws(ReloadError) {
         try configChanges.withLock { _ throws(ReloadError) in try install(config) }
@@ -128,10 +137,17 @@ public final class SwitchyardRuntime: Sendable {
     }
 
     private func swap(to config: SwitchyardConfig) throws(ReloadError) {
-        guard config.workers == self.config.workers else {
-            throw ReloadError("workers cannot change without a restart")
-        }
         let previous = generation.withLock { $0 }
+        let oldWorkers = workers.withLock { $0 }
+        let group =
+            WorkerGroup.threads(forWorkers: config.workers) == oldWorkers.threads
+            ? oldWorkers : WorkerGroup(workers: config.workers)
+        /// Undoes the new worker group of a reload that fails.
+        func abandon(movedBack moved: [ProxyListener] = []) {
+            guard group !== oldWorkers else { return }
+            for listener in moved { try? listener.rebind(on: oldWorkers) }
+            retire(group, grace: .zero)
+        }
         let running = Dictionary(listeners.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         /// A running listener stays (keeps its socket) when the reload keeps its name and address.
         func staying(_ settings: ListenerSettings) -> ProxyListener? {
@@ -150,9 +166,10 @@ public final class SwitchyardRuntime: Sendable {
                 return try Self.tlsSource(tls, listener: listener.name, logger: logger)
             }
             next = try RuntimeGeneration(
-                config: config, previous: previous, eventLoops: Array(group.makeIterator()), tlsSources: tlsSources,
+                config: config, previous: previous, eventLoops: group.eventLoops, tlsSources: tlsSources,
                 selfEndpoints: selfEndpoints, metrics: metrics, logger: logger)
         } catch {
+            abandon()
             throw ReloadError("\(error)")
         }
         let started = hasStarted.load(ordering: .relaxed)
@@ -169,13 +186,27 @@ public final class SwitchyardRuntime: Sendable {
                 do {
                     try added.bind(on: group)
                 } catch {
-                    for listener in bound { listener.retire(after: .zero, on: group.next()) }
+                    for listener in bound { listener.retire(after: .zero) }
+                    abandon()
                     throw ReloadError("\(error)")
                 }
                 selfEndpoints.add(added.localAddress)
                 bound.append(added)
             }
             nextListeners.append(added)
+        }
+        if started, group !== oldWorkers {
+            var moved: [ProxyListener] = []
+            for listener in nextListeners where running[listener.name] === listener {
+                do {
+                    try listener.rebind(on: group)
+                } catch {
+                    for listener in bound { listener.retire(after: .zero) }
+                    abandon(movedBack: moved)
+                    throw ReloadError("\(error)")
+                }
+                moved.append(listener)
+            }
         }
         generation.withLock { $0 = next }
         listenerSet.withLock { $0 = nextListeners }
@@ -187,10 +218,27 @@ public final class SwitchyardRuntime: Sendable {
         for listener in running.values where !kept.contains(ObjectIdentifier(listener)) {
             let grace = previous.config.listeners.first { $0.name == listener.name }?.timeouts.shutdown ?? .seconds(30)
             logger.notice("listener retired by reload", metadata: ["listener": "\(listener.name)", "drain": "\(grace)"])
-            listener.retire(after: grace, on: group.next())
+            listener.retire(after: grace)
         }
         previous.stop()
         if started { next.start() }
+        if group !== oldWorkers {
+            workers.withLock { $0 = group }
+            memoryTrimmer.withLock { trimmer in
+                trimmer.cancel()
+                trimmer = MemoryTrimmer(on: group.loops.next(), logger: logger)
+            }
+            retire(oldWorkers, grace: previous.config.listeners.map(\.timeouts.shutdown).max() ?? .seconds(30))
+            logger.notice(
+                "workers changed", metadata: ["threads": "\(group.threads)", "previous": "\(oldWorkers.threads)"])
+        }
+    }
+
+    /// Shuts `group` down in the background once its connections have closed or `grace` has passed;
+    /// `shutdown()` waits for it.
+    private func retire(_ group: WorkerGroup, grace: Duration) {
+        let task = Task { [logger] in await group.retire(grace: grace, logger: logger) }
+        retiringWorkers.withLock { $0.append(task) }
     }
 
     private static func tlsSource(_ tls: ListenerTLSSettings, listener: String, logger: Logger) throws
@@ -216,6 +264,7 @@ public final class SwitchyardRuntime: Sendable {
     /// Binds every listener. On failure nothing keeps listening and the error names the listener.
     public func start() async throws {
         do {
+            let group = workers.withLock { $0 }
             for listener in listeners {
                 try listener.bind(on: group)
                 selfEndpoints.add(listener.localAddress)
@@ -242,8 +291,9 @@ public final class SwitchyardRuntime: Sendable {
     /// whatever remains and stops the event loops.
     public func shutdown() async {
         isShuttingDown.store(true, ordering: .relaxed)
-        let loop = group.next()
-        let drained = EventLoopFuture.andAllComplete(listeners.map { $0.quiesce(on: loop) }, on: loop)
+        let group = workers.withLock { $0 }
+        let loop = group.loops.next()
+        let drained = EventLoopFuture.andAllComplete(listeners.compactMap { $0.quiesce() }, on: loop)
         let grace = TimeAmount(shutdownGracePeriod)
         let timedOut = loop.makePromise(of: Bool.self)
         let timer = loop.scheduleTask(in: grace) { timedOut.succeed(true) }
@@ -256,9 +306,10 @@ public final class SwitchyardRuntime: Sendable {
                 "shutdown grace period over: closing remaining connections",
                 metadata: ["grace": "\(shutdownGracePeriod)"])
         }
-        memoryTrimmer.cancel()
+        memoryTrimmer.withLock { $0.cancel() }
         generation.withLock { $0.stop() }
-        try? await group.shutdownGracefully()
+        for task in retiringWorkers.withLock({ $0 }) { await task.value }
+        try? await group.loops.shutdownGracefully()
         logger.info("stopped")
     }
 
@@ -338,28 +389,5 @@ private struct RuntimeService: Service {
         try? await gracefulShutdown()
         notifier.stopping()
         await runtime.shutdown()
-    }
-}
-
-/// A listener's certificate, key or client CA could not be loaded.
-public struct ListenerTLSError: Error, CustomStringConvertible {
-    public var listener: String
-    public var underlying: any Error
-    public var description: String { "listener \(listener): cannot load TLS files: \(underlying)" }
-}
-
-/// A pool names a policy the balancer does not know (validation should have caught it first).
-public struct UnknownPolicyError: Error, CustomStringConvertible {
-    public var pool: String
-    public var policy: String
-    public var description: String { "pool \(pool): unknown policy \(policy)" }
-}
-
-/// A configuration change that cannot be applied live.
-public struct ReloadError: Error, CustomStringConvertible {
-    public var description: String
-
-    init(_ description: String) {
-        self.description = description
     }
 }

@@ -68,6 +68,12 @@ struct ConfigOptions: ParsableArguments {
     var cbTimeout: String?
     @Option(help: "How long idle upstream connections are kept, e.g. 90s.")
     var idleConnTimeout: String?
+    @Option(help: "TCP keep-alive idle time of client and upstream sockets, e.g. 30s (0 or off: none).")
+    var tcpKeepalive: String?
+    @Option(help: "Longest TLS handshake, with clients and with https backends, e.g. 10s.")
+    var tlsHandshakeTimeout: String?
+    @Option(help: "How long a body waits for a 100 Continue before it is sent anyway, e.g. 1s.")
+    var expectContinueTimeout: String?
 
     /// The effective config; on invalid input prints every problem to stderr and exits with status 2.
     func resolveOrExit() throws -> SwitchyardConfig {
@@ -108,6 +114,9 @@ struct ConfigOptions: ParsableArguments {
         flags.cbSuccessThreshold = cbSuccessThreshold
         flags.cbTimeout = cbTimeout
         flags.idleConnTimeout = idleConnTimeout
+        flags.tcpKeepalive = tcpKeepalive
+        flags.tlsHandshakeTimeout = tlsHandshakeTimeout
+        flags.expectContinueTimeout = expectContinueTimeout
         return try ConfigLoader.resolve(file: configFile, flags: flags, environment: environment)
     }
 

@@ -95,13 +95,15 @@ struct ConnectionHandlerTests {
         #expect(!silent.isActive)
     }
 
-    @Test func anIdleConnectionClosesWhenItsInputEndsOrTheListenerDrains() throws {
+    @Test func anIdleConnectionClosesWhenItsInputEndsAndADrainGivesAFreshOneItsHeadTime() throws {
         let halfClosed = try connection()
         halfClosed.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         #expect(!halfClosed.isActive)
 
-        let draining = try connection()
+        let draining = try connection(headerRead: .seconds(5))
         draining.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        #expect(draining.isActive, "accepted a moment ago: its first request is on the way")
+        draining.embeddedEventLoop.advanceTime(by: .seconds(6))
         #expect(!draining.isActive)
         #expect(try written(draining).isEmpty)
     }

@@ -39,7 +39,7 @@ struct ConnectionStateMachineTests {
             .head: (.startRequest, reading), .body: (.discard, .idle), .end: (.discard, .idle),
             .inputEnded: (.close, .closing), .parseError: (.answerMalformed, .closing),
             .headTimedOut: (.answerHeadTimeout, .closing), .bodyTimedOut: (.none, .idle), .channelClosed: (.none, .closing),
-            .quiesce: (.close, .closing), .dispatched: (.none, .idle), .responseHead: (.discard, .idle),
+            .quiesce: (.none, .idle), .dispatched: (.none, .idle), .responseHead: (.discard, .idle),
             .responseEnd: (.discard, .idle), .requestFailed: (.none, .idle), .tunnelEstablished: (.none, .idle),
         ],
         "reading the request": [
@@ -113,6 +113,18 @@ struct ConnectionStateMachineTests {
             #expect(action == expectedAction, "\(event) in state \(name)")
             #expect(machine.state == expectedState, "state after \(event) in state \(name)")
         }
+    }
+
+    @Test func aDrainClosesAConnectionBetweenRequestsAndServesAFreshOnesFirstRequest() {
+        var between = Self.machine(after: [.head, .end, .dispatched, .responseHead, .responseEnd])
+        #expect(between.state == .idle)
+        #expect(between.quiesce() == .close && between.state == .closing)
+        var fresh = Machine()
+        #expect(fresh.quiesce() == .none, "its request is on its way")
+        #expect(fresh.requestHead(keepAlive: true) == .startRequest)
+        _ = fresh.requestEnd()
+        #expect(fresh.responseHead(upstreamKeepAlive: true) == .writeResponseHead(keepAlive: false))
+        #expect(fresh.responseEnd() == .finishRequest(then: .close))
     }
 
     @Test func aResponseEndsWithCloseWhenTheConnectionCannotContinue() {

@@ -28,6 +28,19 @@ struct ProtocolSnifferTests {
         }
     }
 
+    @Test func aDrainBeforeTheFirstByteReachesTheProtocolsHandlersAfterIt() throws {
+        let channel = EmbeddedChannel()
+        let events = EventRecorder()
+        try channel.pipeline.syncOperations.addHandler(ProtocolSniffer(timeout: .seconds(1)) { _ in
+            try channel.pipeline.syncOperations.addHandler(events)
+        })
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        #expect(channel.isActive, "the client's first request is on its way")
+        try channel.writeInbound(ByteBuffer(string: "GET / HTTP/1.1\r\n"))
+        #expect(events.quiesced, "the HTTP handler learns of the drain, so it closes after that request")
+    }
+
     @Test func aClientThatSendsNothingIsClosedAfterTheTimeout() throws {
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(ProtocolSniffer(timeout: .seconds(1)) { _ in })
@@ -36,5 +49,16 @@ struct ProtocolSnifferTests {
         #expect(channel.isActive)
         channel.embeddedEventLoop.advanceTime(by: .milliseconds(1))
         #expect(!channel.isActive)
+    }
+}
+
+/// Records whether a drain reached it.
+private final class EventRecorder: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    private(set) var quiesced = false
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent { quiesced = true }
+        context.fireUserInboundEventTriggered(event)
     }
 }

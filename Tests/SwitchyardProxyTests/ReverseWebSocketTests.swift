@@ -3,25 +3,6 @@ import Testing
 /// A WebSocket conversation through a reverse listener: upgrade, messages both ways, close.
 @Suite(.timeLimit(.minutes(1)))
 struct ReverseWebSocketTests {
-    /// A masked client text frame (RFC 6455 §5.2), payload under 126 bytes.
-    private func clientFrame(opcode: UInt8, _ text: String) -> [UInt8] {
-        let payload = Array(text.utf8)
-        let mask: [UInt8] = [0x12, 0x34, 0x56, 0x78]
-        return [0x80 | opcode, 0x80 | UInt8(payload.count)] + mask
-            + payload.enumerated().map { $0.element ^ mask[$0.offset % 4] }
-    }
-
-    /// Reads one unmasked server frame (short payload): opcode and payload text.
-    private func serverFrame(_ client: RawClient) throws -> (UInt8, String) {
-        var bytes: [UInt8] = []
-        while bytes.count < 2 || bytes.count < 2 + Int(bytes[1] & 0x7F) {
-            let chunk = try client.receive()
-            if chunk.isEmpty { break }
-            bytes += chunk
-        }
-        return (bytes[0] & 0x0F, String(decoding: bytes.dropFirst(2), as: UTF8.self))
-    }
-
     @Test func echoThroughTheProxy() async throws {
         try await withResources { resources in
             let backend = resources.track(try await WebSocketEchoServer.start(group: resources.group))
@@ -39,13 +20,13 @@ struct ReverseWebSocketTests {
             #expect(head.lowercased().contains("upgrade: websocket"))
 
             for message in ["hello", "second message", "third"] {
-                try client.send(clientFrame(opcode: 0x1, message))
-                let (opcode, text) = try serverFrame(client)
+                try client.sendWebSocketFrame(opcode: 0x1, message)
+                let (opcode, text) = try client.receiveWebSocketFrame()
                 #expect(opcode == 0x1)
                 #expect(text == message)
             }
-            try client.send(clientFrame(opcode: 0x8, ""))
-            let (closeOpcode, _) = try serverFrame(client)
+            try client.sendWebSocketFrame(opcode: 0x8, "")
+            let (closeOpcode, _) = try client.receiveWebSocketFrame()
             #expect(closeOpcode == 0x8)
             #expect(try client.receiveAll() == "")
         }

@@ -42,4 +42,17 @@ struct UpstreamConnectionPoolTests {
         #expect(!kept.channel.isActive)
         #expect(pool.take(key) == nil)
     }
+
+    /// A pool a reload replaced is no longer used; its sweeping must not keep it (and a timer) alive for ever.
+    @Test func aPoolLeftEmptyStopsSweepingAndIsFreed() throws {
+        let loop = EmbeddedEventLoop()
+        var pool: UpstreamConnectionPool? = UpstreamConnectionPool(
+            eventLoop: loop, maxIdlePerKey: 8, maxIdleTotal: 8, idleTimeout: .seconds(60))
+        weak let replaced = pool
+        pool?.put(try connection(UpstreamConnectionPool.Key(route: "r", host: "a", port: 80), on: loop))
+        pool = nil
+        #expect(replaced != nil, "its idle connection is swept in time")
+        loop.advanceTime(by: .seconds(61))
+        #expect(replaced == nil, "nothing left to sweep: no timer holds it")
+    }
 }

@@ -56,7 +56,7 @@ public struct ConnectionPromiseChecker: Sendable {
     /// - Returns: the broken promise: an idle connection left open with nothing more to serve, or a request never
     ///   finished; nil when none.
     public mutating func finish() -> String? {
-        if case .idle = machine.state, machine.inputClosed || machine.quiescing {
+        if case .idle = machine.state, machine.inputClosed || (machine.quiescing && machine.hasStartedRequest) {
             return "idle with nothing more to serve, yet open: \(trace)"
         }
         if let broken = check(machine.channelClosed(), after: .channelClosed) { return broken }

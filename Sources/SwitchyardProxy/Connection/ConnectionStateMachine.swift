@@ -78,6 +78,9 @@ struct ConnectionStateMachine: Sendable {
     private(set) var inputClosed = false
     /// The listener is draining: finish the request in progress, then close.
     private(set) var quiescing = false
+    /// A request has started on this connection: before the first one, the client has just connected and its
+    /// request is on its way.
+    private(set) var hasStartedRequest = false
 
     /// Whether the connection may serve another request after the current one.
     private func mayContinue(_ request: Request) -> Bool {
@@ -90,6 +93,7 @@ struct ConnectionStateMachine: Sendable {
         switch state {
         case .idle:
             state = .active(Request(keepAlive: keepAlive))
+            hasStartedRequest = true
             return .startRequest
         case .active(let request) where request.requestEnded:
             return .holdPipelinedPart
@@ -180,10 +184,14 @@ struct ConnectionStateMachine: Sendable {
         return .none
     }
 
-    /// The listener is shutting down.
+    /// The listener is shutting down (or moving to other event loops). A connection between requests closes; one
+    /// that has not sent its first request yet (the listener accepted it a moment ago) is served that one request,
+    /// its head bounded by `header_read` as always, and closes after it.
     mutating func quiesce() -> Action {
         quiescing = true
         switch state {
+        case .idle where !hasStartedRequest:
+            return .none
         case .idle:
             state = .closing
             return .close

@@ -12,6 +12,10 @@ import SwitchyardTraffic
 /// one whose target could not be connected to, or whose path through an upstream proxy failed, before any of its
 /// body went out (whatever its method: the destination never saw it). Knows nothing of the client's protocol.
 /// Confined to the client's event loop; upstream connections are opened on the same loop.
+///
+/// The body of a request with `Expect: 100-continue` waits, as with Go's `http.Transport`, until the upstream
+/// answers `100 Continue` or the pool's `expectContinueTimeout` passes; an upstream that answers finally first
+/// never gets the body (and its connection is not reused).
 final class ProxyExchange {
     /// The request as it goes upstream, with the reserved target; replaced on a retry.
     private(set) var request: UpstreamRequest
@@ -22,8 +26,12 @@ final class ProxyExchange {
 
     private var upstream: UpstreamHTTPConnection?
     private var reusedConnection = false
-    /// Request parts received while no upstream connection was ready.
+    /// Request parts received while no upstream connection was ready, or while they wait for a `100 Continue`.
     private var pending: [HTTPClientRequestPart] = []
+    /// Set while the body waits for the upstream's `100 Continue`: fires when waiting is over.
+    private var continueWait: Scheduled<Void>?
+    /// The upstream answered finally while the body waited: the body is dropped.
+    private var bodyRefused = false
     private var replay: ReplayBuffer
     private var requestEnded = false
     private var requestBodySent = false
@@ -52,7 +60,7 @@ final class ProxyExchange {
     var lease: TargetLease { request.lease }
 
     /// Whether the upstream can take more of the request body now.
-    var upstreamIsWritable: Bool { upstream?.isWritable ?? false }
+    var upstreamIsWritable: Bool { continueWait == nil && upstream?.isWritable ?? false }
 
     /// Sends the request over an idle pooled connection, or dials a new one.
     func start() {
@@ -75,7 +83,8 @@ final class ProxyExchange {
     func send(_ part: HTTPClientRequestPart) {
         guard !isOver else { return }
         if case .end = part { requestEnded = true }
-        guard let upstream else {
+        guard !bodyRefused else { return }
+        guard let upstream, continueWait == nil else {
             pending.append(part)
             return
         }
@@ -99,6 +108,7 @@ final class ProxyExchange {
     func abort() {
         guard !isOver else { return }
         isOver = true
+        stopWaitingForContinue()
         upstream?.close()
         upstream = nil
         request.lease.release()
@@ -152,12 +162,33 @@ final class ProxyExchange {
         var head = request.head
         request.headerRewrites?.request.apply(to: &head.headers, request.headerValues)
         connection.handler.send(.head(request.lease.route.head(head, to: request.destination)))
+        let timeout = request.pool.backend.expectContinueTimeout
+        guard timeout <= .zero || !head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" })
+        else {
+            connection.handler.flush()
+            continueWait = eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+                guard !self.isOver, let upstream = self.upstream, self.continueWait != nil else { return }
+                self.continueWait = nil
+                self.sendPending(to: upstream)
+            }
+            return
+        }
+        sendPending(to: connection)
+    }
+
+    /// Sends the parts that waited (for a connection, or for a `100 Continue`) and asks for more of the body.
+    private func sendPending(to connection: UpstreamHTTPConnection) {
         let parts = pending
         pending.removeAll()
         for part in parts { write(part, to: connection) }
         connection.handler.flush()
         if requestEnded { startResponseClock(on: connection) }
         if connection.isWritable { responder?.exchangeWantsRequestBody() }
+    }
+
+    private func stopWaitingForContinue() {
+        continueWait?.cancel()
+        continueWait = nil
     }
 
     private func write(_ part: HTTPClientRequestPart, to connection: UpstreamHTTPConnection) {
@@ -184,6 +215,7 @@ final class ProxyExchange {
         guard !responseStarted, replay.isReplayable || (pathFailed && !requestBodySent),
             let delay = failover.moveOn(&request, after: cause, planner: planner)
         else { return fail(status, message, cause: cause) }
+        stopWaitingForContinue()
         upstream?.close()
         upstream = nil
         reusedConnection = false
@@ -203,6 +235,7 @@ final class ProxyExchange {
     private func fail(_ status: ProxyErrorStatus, _ message: String, cause: PoolGuards.RequestResult?) {
         guard !isOver else { return }
         isOver = true
+        stopWaitingForContinue()
         if let cause { request.lease.report(cause) }
         request.lease.release()
         upstream?.close()
@@ -235,8 +268,17 @@ extension ProxyExchange: UpstreamExchangeDelegate {
                 reason: .rejectedCredentials)
             retryOrFail(.badGateway, failure.description, cause: .connectFailed, pathFailed: true)
         case .head(let head) where head.status.code < 200:
+            if head.status == .continue, continueWait != nil {
+                stopWaitingForContinue()
+                sendPending(to: connection)
+            }
             responder?.exchange(receivedInterim: head)
         case .head(var head):
+            if continueWait != nil {
+                stopWaitingForContinue()
+                bodyRefused = true
+                pending.removeAll()
+            }
             connection.responseDeadline.clear()
             responseStarted = true
             upstreamKeepAlive = head.isKeepAlive
@@ -251,7 +293,7 @@ extension ProxyExchange: UpstreamExchangeDelegate {
             upstream = nil
             connection.delegate = nil
             // Only a connection whose request went out whole and whose response ended cleanly is reused.
-            if upstreamKeepAlive, requestEnded, let idle = request.pool.idleConnections(on: eventLoop) {
+            if upstreamKeepAlive, requestEndSent, let idle = request.pool.idleConnections(on: eventLoop) {
                 idle.put(connection)
             } else {
                 connection.close()
@@ -271,9 +313,10 @@ extension ProxyExchange: UpstreamExchangeDelegate {
         connection.close()
         // A kept-alive connection the upstream had closed meanwhile: replace it once, if nothing was lost on it.
         if reusedConnection, !responseStarted, !requestBodySent, case .closed = failure {
+            stopWaitingForContinue()
             reusedConnection = false
+            pending = (requestEndSent ? [.end(nil)] : []) + pending
             requestEndSent = false
-            pending = requestEnded ? [.end(nil)] : []
             dial()
             return
         }

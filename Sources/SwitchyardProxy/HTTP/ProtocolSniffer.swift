@@ -3,7 +3,8 @@ import NIOCore
 /// The first handler after TLS on a listener that serves HTTP and SOCKS5 on one port (`protocols: [http, socks5]`):
 /// waits for the client's first byte, has the handlers of the protocol it names added behind itself (`serve`),
 /// passes the bytes on to them and leaves. A client that sends nothing within `timeout` (the listener's
-/// `header_read`), closes its side first or is asked to quiesce is closed.
+/// `header_read`) or closes its side first is closed; a drain that begins before the first byte is passed on to the
+/// protocol's handlers after it, so the client's first request is still served.
 final class ProtocolSniffer: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -11,6 +12,8 @@ final class ProtocolSniffer: ChannelInboundHandler, RemovableChannelHandler {
     private let timeout: TimeAmount
     private let serve: (ProxyListenerSettings.ClientProtocol) throws -> Void
     private var deadline: Scheduled<Void>?
+    /// The listener began draining before the first byte arrived.
+    private var quiescing = false
 
     init(timeout: TimeAmount, serve: @escaping (ProxyListenerSettings.ClientProtocol) throws -> Void) {
         self.timeout = timeout
@@ -47,13 +50,16 @@ final class ProtocolSniffer: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         context.fireChannelRead(data)
+        if quiescing { context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         switch event {
-        case ChannelEvent.inputClosed, is ChannelShouldQuiesceEvent:
+        case ChannelEvent.inputClosed:
             context.close(promise: nil)
+        case is ChannelShouldQuiesceEvent:
+            quiescing = true
         default:
             context.fireUserInboundEventTriggered(event)
         }

@@ -25,6 +25,8 @@ public final class ProxyListenerSettings: Sendable {
     let maxHeaderBytes: Int
     /// TLS for the listener's connections; nil serves plain TCP.
     let tls: TLSContextSource?
+    /// Keep-alive of the client sockets and the bound on clients' TLS handshakes.
+    let transport: TransportTuning
     /// Where finished requests are counted; nil counts nothing.
     public let metrics: ListenerMetrics?
     let logger: Logger
@@ -39,6 +41,7 @@ public final class ProxyListenerSettings: Sendable {
         maxHeaderBytes: Int,
         assignsRequestIDs: Bool,
         tls: TLSContextSource? = nil,
+        transport: TransportTuning = TransportTuning(),
         clientProtocols: Set<ClientProtocol> = [.http],
         metrics: ListenerMetrics?,
         logger: Logger
@@ -49,6 +52,7 @@ public final class ProxyListenerSettings: Sendable {
         self.authenticator = users.map { ProxyAuthenticator(users: $0, sessionLogins: sessionLogins) }
         self.assignsRequestIDs = assignsRequestIDs
         self.tls = tls
+        self.transport = transport
         self.idleTimeout = idleTimeout
         self.headerReadTimeout = headerReadTimeout
         self.maxHeaderBytes = maxHeaderBytes
@@ -80,6 +84,7 @@ public final class ProxyListenerSettings: Sendable {
         destinationPolicy: DestinationPolicy,
         clientProtocols: Set<ClientProtocol> = [.http],
         tls: TLSContextSource? = nil,
+        transport: TransportTuning = TransportTuning(),
         metrics: ListenerMetrics? = nil,
         logger: Logger
     ) -> ProxyListenerSettings {
@@ -101,6 +106,7 @@ public final class ProxyListenerSettings: Sendable {
             maxHeaderBytes: maxHeaderBytes,
             assignsRequestIDs: false,
             tls: tls,
+            transport: transport,
             clientProtocols: clientProtocols,
             metrics: metrics,
             logger: logger
@@ -117,6 +123,7 @@ public final class ProxyListenerSettings: Sendable {
         headerReadTimeout: TimeAmount,
         maxHeaderBytes: Int,
         rateLimits: RequestRateLimits? = nil,
+        transport: TransportTuning = TransportTuning(),
         metrics: ListenerMetrics? = nil,
         logger: Logger
     ) -> ProxyListenerSettings {
@@ -134,6 +141,7 @@ public final class ProxyListenerSettings: Sendable {
             maxHeaderBytes: maxHeaderBytes,
             assignsRequestIDs: true,
             tls: tls,
+            transport: transport,
             metrics: metrics,
             logger: logger
         )

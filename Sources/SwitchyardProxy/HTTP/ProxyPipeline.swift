@@ -6,16 +6,29 @@ import SwitchyardTraffic
 
 /// Sets up the pipeline of an accepted proxy connection.
 public enum ProxyPipeline {
-    /// TLS first when the listener has it; then the handlers of the protocol the listener serves — or, when it
-    /// serves both HTTP and SOCKS5, a `ProtocolSniffer` that adds them once the client's first byte tells which.
+    /// TCP keep-alive on the socket when the listener's transport has it; TLS first when the listener has it, its
+    /// handshake bounded by `TLSHandshakeDeadline`; then the handlers of the protocol the listener serves — or, when
+    /// it serves both HTTP and SOCKS5, a `ProtocolSniffer` that adds them once the client's first byte tells which.
     /// - Parameter incompleteHeads: the listener's count of connections whose head is still incomplete after a read
     ///   (`max_incomplete_heads`); nil sets no limit.
     public static func configure(
         _ channel: any Channel, settings: ProxyListenerSettings, incompleteHeads: ConnectionLimiter? = nil
     ) throws {
         let pipeline = channel.pipeline.syncOperations
+        try settings.transport.applyKeepalive(to: channel)
         if let tls = settings.tls {
             try pipeline.addHandler(NIOSSLServerHandler(context: tls.current))
+            try pipeline.addHandler(
+                TLSHandshakeDeadline(timeout: settings.transport.tlsHandshakeTimeout) { context in
+                    settings.metrics?.traffic.limitRejected("tls_handshake_timeout")
+                    settings.logger.info(
+                        "client's TLS handshake timed out",
+                        metadata: [
+                            "listener": "\(settings.listenerName)",
+                            "client": "\(context.channel.remoteAddress?.endpoint ?? "?")",
+                            "timeout": "\(settings.transport.tlsHandshakeTimeout)",
+                        ])
+                })
         }
         guard settings.clientProtocols.count == 1, let only = settings.clientProtocols.first else {
             try pipeline.addHandler(

@@ -24,7 +24,7 @@ public final class PoolHealthChecker: Sendable {
         for prober in probers { prober.start() }
     }
 
-    /// Stops probing; a probe in flight finishes but schedules no other.
+    /// Stops probing; a probe in flight finishes but records nothing and schedules no other.
     public func stop() {
         for prober in probers { prober.stop() }
     }

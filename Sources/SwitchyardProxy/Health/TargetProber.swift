@@ -64,6 +64,9 @@ final class TargetProber: Sendable {
     private func probeOnce() {
         let started = NIODeadline.now()
         probe().whenComplete { result in
+            // A stopped prober's verdicts belong to the checker that replaced it (and a probe cut short by its
+            // event loops shutting down is no verdict at all).
+            guard !self.stopped.load(ordering: .relaxed) else { return }
             let (passed, reason): (Bool, String) =
                 switch result {
                 case .success(let verdict): verdict
@@ -102,7 +105,8 @@ final class TargetProber: Sendable {
         switch check.probe {
         case .tcp:
             return UpstreamConnector.connect(
-                host: host, port: port, route: route, timeout: timeout, tls: nil, on: eventLoop
+                host: host, port: port, route: route, timeout: timeout, transport: pool.backend.transport, tls: nil,
+                on: eventLoop
             ) { $0.eventLoop.makeSucceededVoidFuture() }.flatMapErrorThrowing { [route] error in
                 throw UpstreamFailure(error, host: host, port: port, route: route)
             }.map { channel in
@@ -113,7 +117,8 @@ final class TargetProber: Sendable {
             let response = eventLoop.makePromise(of: (status: Int, body: String).self)
             let target = check.egressDestination?.path ?? path
             let connecting = UpstreamConnector.connect(
-                host: host, port: port, route: route, timeout: timeout, tls: tls, on: eventLoop
+                host: host, port: port, route: route, timeout: timeout, transport: pool.backend.transport, tls: tls,
+                on: eventLoop
             ) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers(

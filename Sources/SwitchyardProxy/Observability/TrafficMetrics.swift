@@ -51,7 +51,7 @@ public final class TrafficMetrics: Sendable {
     }
 
     /// Counts a request or connection refused by a limit: `client_connections`, `listener_connections`, `rate_limit`, `queue`,
-    /// `no_target`.
+    /// `no_target`, `tls_handshake_timeout`.
     public func limitRejected(_ kind: String) {
         limitRejections.withLock { counters in
             if counters[kind] == nil {

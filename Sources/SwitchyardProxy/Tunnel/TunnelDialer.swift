@@ -59,7 +59,8 @@ final class TunnelDialer {
         let destination = request.destination
         UpstreamConnector.connect(
             host: destination.host, port: destination.port, route: request.lease.route,
-            timeout: request.connectTimeout, check: request.destinationCheck, on: eventLoop
+            timeout: request.connectTimeout, transport: request.pool.backend.transport,
+            check: request.destinationCheck, on: eventLoop
         ) { channel in
             channel.eventLoop.makeSucceededVoidFuture()
         }.assumeIsolated().whenComplete { result in

@@ -3,7 +3,8 @@ import NIOSSL
 import SwitchyardTraffic
 
 /// How a pool treats requests sent to it as backends of a reverse listener: timeouts, `Host` handling and
-/// retries. Egress pools use only its retry settings, to fail over between upstream proxies.
+/// retries. Egress pools use its retry settings, to fail over between upstream proxies, and every pool its
+/// transport and `Expect: 100-continue` settings.
 public struct BackendSettings: Sendable {
     public var connectTimeout: TimeAmount
     /// Time allowed from sending a request to receiving the response head; exceeded gives 504.
@@ -22,6 +23,11 @@ public struct BackendSettings: Sendable {
     public var tlsVerify: Bool
     /// PEM file of CAs trusted for `https://` backends; nil trusts the system's.
     public var caFile: String?
+    /// Keep-alive of upstream sockets and the bound on TLS handshakes with `https://` backends.
+    public var transport: TransportTuning
+    /// How long the body of a request with `Expect: 100-continue` waits for the upstream's `100 Continue` (or final
+    /// answer) before it is sent anyway; zero sends it at once.
+    public var expectContinueTimeout: TimeAmount
 
     public init(
         connectTimeout: TimeAmount = .seconds(5),
@@ -33,7 +39,9 @@ public struct BackendSettings: Sendable {
         retryMaxBackoff: TimeAmount = .seconds(1),
         replayBodyBytes: Int = 64 * 1024,
         tlsVerify: Bool = true,
-        caFile: String? = nil
+        caFile: String? = nil,
+        transport: TransportTuning = TransportTuning(),
+        expectContinueTimeout: TimeAmount = .seconds(1)
     ) {
         self.connectTimeout = connectTimeout
         self.responseTimeout = responseTimeout
@@ -45,6 +53,8 @@ public struct BackendSettings: Sendable {
         self.replayBodyBytes = replayBodyBytes
         self.tlsVerify = tlsVerify
         self.caFile = caFile
+        self.transport = transport
+        self.expectContinueTimeout = expectContinueTimeout
     }
 
     /// Whether retry number `attempt` (from 1) may go ahead within the attempts and the budget (taking one retry from

@@ -5,7 +5,9 @@ import NIOCore
 /// Confined to its event loop, so it takes no locks: an exchange only ever reuses connections that live on
 /// its own loop. At most `maxIdlePerKey` connections wait per key and `maxIdleTotal` in all (extra ones are
 /// closed), and each is closed after `idleTimeout` unused: expired connections are skipped when taken and
-/// swept every half timeout, so returning a connection schedules no timer.
+/// swept every half timeout, so returning a connection schedules no timer. A sweep that leaves the pool empty stops
+/// the sweeping until a connection is returned again, so a pool a reload replaced keeps no timer (and is freed) once
+/// its last idle connection has expired.
 final class UpstreamConnectionPool {
     /// What makes idle connections interchangeable: the same route to the same destination.
     struct Key: Hashable {
@@ -86,6 +88,10 @@ final class UpstreamConnectionPool {
             remove(connection)
             connection.pool = nil
             connection.close()
+        }
+        if idleCount == 0 {
+            sweeper?.cancel()
+            sweeper = nil
         }
     }
 }

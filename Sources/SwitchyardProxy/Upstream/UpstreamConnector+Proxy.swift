@@ -19,6 +19,7 @@ extension UpstreamConnector {
         port: Int,
         route: UpstreamRoute,
         timeout: TimeAmount,
+        transport: TransportTuning,
         purpose: Purpose,
         on eventLoop: any EventLoop,
         initializer: @escaping @Sendable (any Channel) -> EventLoopFuture<Void>
@@ -28,7 +29,7 @@ extension UpstreamConnector {
             UpstreamFailure.upstreamProxy(UpstreamProxyFailure(proxy: proxy.authority, destination: destination, reason: reason))
         }
         let handshake = purpose == .plainHTTP && proxy.kind == .http ? nil : ProxyHandshake(proxy, host: host, port: port)
-        var bootstrap = ClientBootstrap(group: eventLoop)
+        var bootstrap = transport.applyKeepalive(to: ClientBootstrap(group: eventLoop))
             .connectTimeout(timeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             // Half-closure is turned on once the path is open: a FIN during the handshake is a failed handshake.

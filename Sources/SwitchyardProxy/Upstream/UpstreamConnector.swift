@@ -25,12 +25,14 @@ enum UpstreamConnector {
     /// the channel carries anything. With a destination `check` and no upstream proxy, the host is resolved first
     /// and only addresses the policy allows are dialled (the future fails with `UpstreamFailure.denied` when none
     /// is); an upstream proxy resolves the name itself, so then only the name was checked (when planned). The
-    /// route's own connect timeout overrides `timeout`.
+    /// route's own connect timeout overrides `timeout`. `transport` turns on TCP keep-alive and bounds the TLS
+    /// handshake (a handshake not done in time fails the channel with `TLSHandshakeTimeout`).
     static func connect(
         host: String,
         port: Int,
         route: UpstreamRoute,
         timeout: TimeAmount,
+        transport: TransportTuning,
         tls: NIOSSLContext? = nil,
         check: DestinationGuard.Check? = nil,
         purpose: Purpose = .bytes,
@@ -40,12 +42,13 @@ enum UpstreamConnector {
         let timeout = route.connectTimeout ?? timeout
         if let proxy = route.proxy {
             return connect(
-                through: proxy, host: host, port: port, route: route, timeout: timeout, purpose: purpose,
-                on: eventLoop, initializer: initializer)
+                through: proxy, host: host, port: port, route: route, timeout: timeout, transport: transport,
+                purpose: purpose, on: eventLoop, initializer: initializer)
         }
         // SNI names a host, never an address literal.
         let serverName = host.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" } ? nil : host
-        var bootstrap = ClientBootstrap(group: eventLoop)
+        let handshakeTimeout = transport.tlsHandshakeTimeout
+        var bootstrap = transport.applyKeepalive(to: ClientBootstrap(group: eventLoop))
             .connectTimeout(timeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.allowRemoteHalfClosure, value: true)
@@ -53,8 +56,9 @@ enum UpstreamConnector {
             .channelInitializer { channel in
                 guard let tls else { return initializer(channel) }
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        NIOSSLClientHandler(context: tls, serverHostname: serverName)
+                    try channel.pipeline.syncOperations.addHandlers(
+                        NIOSSLClientHandler(context: tls, serverHostname: serverName),
+                        TLSHandshakeDeadline(timeout: handshakeTimeout) { $0.fireErrorCaught(TLSHandshakeTimeout()) }
                     )
                 }.flatMap { initializer(channel) }
             }

@@ -143,6 +143,7 @@ final class UpstreamHTTPConnection {
             port: request.destination.port,
             route: request.lease.route,
             timeout: request.connectTimeout,
+            transport: request.pool.backend.transport,
             tls: request.lease.route.usesTLS ? request.pool.tlsContext : nil,
             check: request.destinationCheck,
             purpose: .plainHTTP,

@@ -7,6 +7,10 @@ import SwitchyardProxy
 import SwitchyardTraffic
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// One bound proxy listener (any mode): accepts connections up to its limits and stops gracefully. A reload that
 /// keeps its name and address reconfigures it in place (mode, TLS, auth, limits, timeouts: everything but the
 /// socket), and connections accepted from then on get the new settings while open ones keep theirs; a reload that
@@ -81,28 +85,12 @@ final class ProxyListener: Sendable {
         state.withLock { $0.channel?.localAddress }
     }
 
-    /// Binds the listening socket and starts accepting.
-    func bind(on group: any EventLoopGroup) throws {
-        let quiescing = ServerQuiescingHelper(group: group)
-        let listener = self
-        let name = self.name
-        let logger = self.logger
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler(listener: name, logger: logger))
-                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
-                }
-            }
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try listener.accept(channel) }
-            }
+    /// Binds the listening socket and starts accepting on `workers`.
+    func bind(on workers: WorkerGroup) throws {
+        let quiescing = ServerQuiescingHelper(group: workers.loops)
         do {
-            let channel = try bootstrap.bind(host: listen.host, port: listen.port).wait()
+            let channel = try bootstrap(on: workers, quiescing: quiescing).bind(host: listen.host, port: listen.port)
+                .wait()
             state.withLock { $0.channel = channel; $0.quiescing = quiescing }
             watchTLS()
             logger.info(
@@ -116,6 +104,69 @@ final class ProxyListener: Sendable {
             quiescing.initiateShutdown(promise: nil)
             throw ListenerBindError(listener: name, address: listen.description, underlying: error)
         }
+    }
+
+    /// Moves accepting onto `workers` (a `workers` change) without refusing a connection. The listening socket
+    /// stays open and listening throughout: the old server channel stops accepting from it, a new server channel on
+    /// `workers` takes a duplicate of its descriptor and accepts from the same kernel queue (connections that arrive
+    /// in between wait there), and closing the old channel closes only its own descriptor. (A second socket bound
+    /// with `SO_REUSEPORT` would have a queue of its own, and the connections waiting on the old one when it closed
+    /// would be reset.) The old channel stops before the new one starts because two channels polling one socket are
+    /// both woken for each connection, and the one that finds it taken trips an assertion of NIO's debug builds.
+    /// The connections the old channel accepted are asked to quiesce and finish on the loops they started on.
+    func rebind(on workers: WorkerGroup) throws {
+        guard let old = state.withLock({ $0.channel }) else { return try bind(on: workers) }
+        let quiescing = ServerQuiescingHelper(group: workers.loops)
+        do {
+            let descriptor = try old.eventLoop.submit {
+                try old.syncOptions?.setOption(.autoRead, value: false)
+                return try old.pipeline.syncOperations.withUnsafeTransportIfAvailable(of: NIOBSDSocket.Handle.self) {
+                    dup($0)
+                }
+            }.wait()
+            guard let descriptor, descriptor >= 0 else { throw IOError(errnoCode: errno, reason: "dup") }
+            let channel = try bootstrap(on: workers, quiescing: quiescing).withBoundSocket(descriptor).wait()
+            // Adopting a socket listens again with NIO's default backlog (128); restore ours.
+            try channel.eventLoop.submit {
+                _ = try channel.pipeline.syncOperations.withUnsafeTransportIfAvailable(of: NIOBSDSocket.Handle.self) {
+                    Glibc.listen($0, Self.backlog)
+                }
+            }.wait()
+            let retired = state.withLock { state -> ServerQuiescingHelper? in
+                defer { state.channel = channel; state.quiescing = quiescing }
+                return state.quiescing
+            }
+            retired?.initiateShutdown(promise: nil)
+            watchTLS()
+        } catch {
+            quiescing.initiateShutdown(promise: nil)
+            old.eventLoop.execute { try? old.syncOptions?.setOption(.autoRead, value: true) }
+            throw ListenerBindError(listener: name, address: listen.description, underlying: error)
+        }
+    }
+
+    /// The pending-connection queue of the listening socket.
+    private static let backlog: Int32 = 1024
+
+    private func bootstrap(on workers: WorkerGroup, quiescing: ServerQuiescingHelper) -> ServerBootstrap {
+        let listener = self
+        let name = self.name
+        let logger = self.logger
+        return ServerBootstrap(group: workers.loops)
+            .serverChannelOption(.backlog, value: Self.backlog)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler(listener: name, logger: logger))
+                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+                }
+            }
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                workers.track(channel)
+                return channel.eventLoop.makeCompletedFuture { try listener.accept(channel) }
+            }
     }
 
     /// Admits a new connection under the current limits and sets up its pipeline with the current settings.
@@ -146,27 +197,28 @@ final class ProxyListener: Sendable {
     }
 
     /// Stops accepting and asks idle connections to close; in-flight requests finish first, tunnels run on.
-    /// Completes when every connection has closed.
-    func quiesce(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
-        let quiescing = state.withLock { state -> ServerQuiescingHelper? in
+    /// Completes when every connection has closed, on the listening channel's loop: the worker group those
+    /// connections run on, so the promise is kept before that group can shut down. Nil when the listener is not bound.
+    func quiesce() -> EventLoopFuture<Void>? {
+        let (channel, quiescing) = state.withLock { state -> ((any Channel)?, ServerQuiescingHelper?) in
             defer {
                 state.quiescing = nil
                 state.tlsWatch?.cancel()
                 state.tlsWatch = nil
             }
-            return state.quiescing
+            return (state.channel, state.quiescing)
         }
-        guard let quiescing else { return eventLoop.makeSucceededVoidFuture() }
-        let promise = eventLoop.makePromise(of: Void.self)
+        guard let channel, let quiescing else { return nil }
+        let promise = channel.eventLoop.makePromise(of: Void.self)
         quiescing.initiateShutdown(promise: promise)
         return promise.futureResult
     }
 
     /// Takes a listener out of service after a reload removed or moved it: stops accepting at once, lets open
     /// connections finish for at most `grace`, then closes the rest.
-    func retire(after grace: Duration, on eventLoop: any EventLoop) {
-        let drained = quiesce(on: eventLoop)
-        let deadline = eventLoop.scheduleTask(in: TimeAmount(grace)) { [logger, name] in
+    func retire(after grace: Duration) {
+        guard let drained = quiesce() else { return }
+        let deadline = drained.eventLoop.scheduleTask(in: TimeAmount(grace)) { [logger, name] in
             let remaining = self.openChannels.withLock { Array($0.values) }
             if !remaining.isEmpty {
                 logger.warning(

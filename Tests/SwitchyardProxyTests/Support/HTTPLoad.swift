@@ -11,6 +11,9 @@ struct Answer: Sendable {
     /// When the request was sent and when its response was complete.
     var sent: ContinuousClock.Instant
     var received: ContinuousClock.Instant
+    /// The request went out a second time, on a new connection: the server had closed the kept-alive one as the
+    /// request went out (`NoResponse`).
+    var retried = false
 
     /// Whether the server closes the connection after this response.
     var closes: Bool { status == 0 || headers["connection"]?.lowercased() == "close" }
@@ -18,15 +21,31 @@ struct Answer: Sendable {
     var elapsed: Duration { received - sent }
 }
 
+/// Not one byte of a response came back: the server closed (or reset) the connection as the request went out. On a
+/// kept-alive connection that is a server closing it idle (a drain) as the request crossed, which a client retries
+/// on a new connection (RFC 9112 §9.3.1).
+struct NoResponse: Error {}
+
 extension RawClient {
     /// Sends `request` (a complete HTTP/1.1 request) and reads one response whose body has a `Content-Length`.
+    /// - Throws: `NoResponse` when the connection closed or was reset before a single byte of the response.
     func exchange(_ request: String) throws -> Answer {
         let sent = ContinuousClock.now
-        try send(request)
+        do {
+            try send(request)
+        } catch {
+            throw NoResponse()
+        }
         var bytes: [UInt8] = []
         var headEnd: Int?
         while headEnd == nil {
-            let chunk = try receive()
+            let chunk: [UInt8]
+            do {
+                chunk = try receive()
+            } catch let failure as Failure where bytes.isEmpty && failure.description.hasSuffix("errno \(ECONNRESET)") {
+                throw NoResponse()
+            }
+            if chunk.isEmpty, bytes.isEmpty { throw NoResponse() }
             guard !chunk.isEmpty else { throw Failure(description: "closed before a response head") }
             bytes += chunk
             headEnd = bytes.indices.dropLast(3).first {
@@ -84,13 +103,16 @@ enum HTTPLoad {
     }
 
     /// `clients` clients, client `n` sending `request(n)` one after another (pausing `pause` after each) over
-    /// keep-alive connections for `duration`, and opening a new connection whenever the server closes one.
+    /// keep-alive connections for `duration`, and opening a new connection whenever the server closes one. With
+    /// `retryingDrained`, a request that got `NoResponse` on a reused connection is sent again on a new one, as
+    /// HTTP clients do (its answer is marked `retried`).
     /// - Returns: every answer; a failed exchange is one with status 0.
     static func run(
         port: Int,
         clients: Int,
         for duration: Duration,
         pause: Duration = .zero,
+        retryingDrained: Bool = false,
         request: @escaping @Sendable (Int) -> String
     ) async throws -> [Answer] {
         let deadline = ContinuousClock.now + duration
@@ -99,10 +121,21 @@ enum HTTPLoad {
             var client: RawClient?
             while ContinuousClock.now < deadline {
                 let sent = ContinuousClock.now
+                let reused = client != nil
                 do {
                     let connection = try client ?? RawClient(port: port)
                     client = connection
                     answers.append(try connection.exchange(request(index)))
+                } catch is NoResponse where reused && retryingDrained {
+                    do {
+                        let connection = try RawClient(port: port)
+                        client = connection
+                        var answer = try connection.exchange(request(index))
+                        answer.retried = true
+                        answers.append(answer)
+                    } catch {
+                        answers.append(Answer(status: 0, headers: [:], body: "retried: \(error)", sent: sent, received: .now))
+                    }
                 } catch {
                     answers.append(Answer(status: 0, headers: [:], body: "\(error)", sent: sent, received: .now))
                 }
