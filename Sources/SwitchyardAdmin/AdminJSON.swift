@@ -273,7 +273,7 @@ public enum AdminBody {
     }
 
     /// The fields of one JSON object, read by name; problems accumulate until `finish()`.
-    private struct Fields {
+    struct Fields {
         let object: [String: JSONValue]
         private var problems: [ConfigProblem] = []
 

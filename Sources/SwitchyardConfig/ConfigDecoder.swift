@@ -49,12 +49,15 @@ struct ConfigDecoder {
             log.read("level", into: &config.log.level, noun: "log level", parse: LogLevel.init(configText:))
             log.read("format", into: &config.log.format, noun: "log format", parse: LogFormat.init(configText:))
         }
-        if let admin = top.mapping("admin", keys: ["listen", "api_keys", "admin_keys", "persist", "per_host_metrics"]) {
+        if let admin = top.mapping("admin", keys: [
+            "listen", "api_keys", "admin_keys", "persist", "per_host_metrics", "config_history",
+        ]) {
             admin.read("listen", into: &config.admin.listen)
             config.admin.apiKeys = admin.list("api_keys")?.map { reader.string($0.node, at: $0.path) } ?? []
             config.admin.adminKeys = admin.list("admin_keys")?.map { reader.string($0.node, at: $0.path) } ?? []
             admin.read("persist", into: &config.admin.persist)
             admin.read("per_host_metrics", into: &config.admin.perHostMetrics)
+            admin.read("config_history", into: &config.admin.configHistory)
         }
         top.read("workers", into: &config.workers)
         top.read("pid_file", into: &config.process.pidFile)

@@ -30,6 +30,7 @@ struct ConfigRenderer {
         }
         add(1, "persist: \(config.admin.persist)")
         add(1, "per_host_metrics: \(config.admin.perHostMetrics)")
+        add(1, "config_history: \(config.admin.configHistory)")
         add(0, "workers: \(config.workers)")
         if let pidFile = config.process.pidFile { add(0, "pid_file: \(DoubleQuoted.string(pidFile))") }
         add(0, "reload:")

@@ -54,6 +54,9 @@ struct ConfigValidator {
         if !(0...10_000).contains(config.admin.perHostMetrics) {
             report("must be 0-10000, got \(config.admin.perHostMetrics)", at: "admin.per_host_metrics")
         }
+        if !(1...1000).contains(config.admin.configHistory) {
+            report("must be 1-1000, got \(config.admin.configHistory)", at: "admin.config_history")
+        }
         if let owner = addressOwners[config.admin.listen] {
             report("\(config.admin.listen) is already used by listener \"\(owner)\"", at: "admin.listen")
         }

@@ -25,6 +25,8 @@ public final class SwitchyardRuntime: Sendable {
     /// Held by every change of configuration (SIGHUP, admin edits and PUTs) from reading the current config to
     /// installing the next, so each edit applies to the config current at that moment and none is lost.
     let configChanges = Mutex<Void>(())
+    /// The configs applied most recently, for `GET /api/v1/config/history` and rollbacks; changed by `install`.
+    let history: Mutex<ConfigHistory>
     /// Prometheus metrics and `/stats` windows of all listeners and pools.
     public let metrics: TrafficMetrics
     /// The process's own listener and admin addresses, which forward listeners never dial.
@@ -50,6 +52,7 @@ public final class SwitchyardRuntime: Sendable {
     public init(config: SwitchyardConfig, configFile: String? = nil, logger: Logger) throws {
         self.logger = logger
         self.configFile = configFile
+        self.history = Mutex(ConfigHistory(initial: config, appliedAt: time(nil)))
         let threads = config.workers > 0 ? config.workers : System.coreCount
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         self.group = group
@@ -109,13 +112,15 @@ public final class SwitchyardRuntime: Sendable {
     /// that keeps its name and address keeps its socket; a new or moved one is bound before anything changes (a
     /// bind failure fails the whole reload), and a removed or moved one stops accepting and drains for its
     /// `timeouts.shutdown`. Only `workers` needs a restart.
+    /// The applied config becomes the next version of the config history, `cause` saying what applied it.
     /// - Throws: `ReloadError` naming what failed; the old config keeps running.
-    public func reload(_ config: SwitchyardConfig) throws(ReloadError) {
-        try configChanges.withLock { _ throws(ReloadError) in try install(config) }
+    public func reload(_ config: SwitchyardConfig, cause: String = "reload") throws(ReloadError) {
+        _ = try configChanges.withLock { _ throws(ReloadError) in try install(config, cause: cause) }
     }
 
-    /// `reload(_:)` for a caller that holds `configChanges`.
-    func install(_ config: SwitchyardConfig) throws(ReloadError) {
+    /// `reload(_:cause:)` for a caller that holds `configChanges`.
+    @discardableResult
+    func install(_ config: SwitchyardConfig, cause: String) throws(ReloadError) -> ConfigHistory.Entry {
         do {
             try swap(to: config)
             metrics.configReloaded(succeeded: true)
@@ -123,8 +128,14 @@ public final class SwitchyardRuntime: Sendable {
             metrics.configReloaded(succeeded: false)
             throw error
         }
+        let entry = history.withLock { $0.record(config, appliedAt: time(nil), cause: cause) }
         logger.notice(
-            "configuration reloaded", metadata: ["pools": "\(config.pools.count)", "listeners": "\(config.listeners.count)"])
+            "configuration reloaded",
+            metadata: [
+                "pools": "\(config.pools.count)", "listeners": "\(config.listeners.count)",
+                "version": "\(entry.version)", "cause": "\(cause)",
+            ])
+        return entry
     }
 
     private func swap(to config: SwitchyardConfig) throws(ReloadError) {
