@@ -27,6 +27,8 @@ public final class SwitchyardRuntime: Sendable {
     let configChanges = Mutex<Void>(())
     /// The configs applied most recently, for `GET /api/v1/config/history` and rollbacks; changed by `install`.
     let history: Mutex<ConfigHistory>
+    /// The rollouts started through the admin API, stepped while any is active.
+    let rolloutDriver = RolloutDriver()
     /// Prometheus metrics and `/stats` windows of all listeners and pools.
     public let metrics: TrafficMetrics
     /// The process's own listener and admin addresses, which forward listeners never dial.
@@ -268,6 +270,7 @@ public final class SwitchyardRuntime: Sendable {
                 metadata: ["grace": "\(shutdownGracePeriod)"])
         }
         memoryTrimmer.cancel()
+        rolloutDriver.cancel()
         generation.withLock { $0.stop() }
         try? await group.shutdownGracefully()
         logger.info("stopped")

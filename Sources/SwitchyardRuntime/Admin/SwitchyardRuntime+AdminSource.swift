@@ -67,9 +67,7 @@ extension SwitchyardRuntime: AdminSource {
     }
 
     public func addTarget(_ target: TargetSpec, toPool pool: String) async throws(AdminError) -> TargetInfo {
-        let added = TargetSettings(
-            sourceIP: target.sourceIP, url: target.url, weight: target.weight ?? 1,
-            maxConnections: target.maxConnections)
+        let added = target.settings
         try change(pool: pool, cause: "target \(added.id) added") { settings throws(AdminError) in
             guard !settings.targets.contains(where: { $0.id == added.id }) else { throw .targetExists(added.id) }
             settings.targets.append(added)
@@ -126,7 +124,7 @@ extension SwitchyardRuntime: AdminSource {
     }
 
     /// Applies `change` to the settings of `pool` as a new config; `cause` names it in the config history.
-    private func change(
+    func change(
         pool: String, cause: String, _ change: (inout PoolSettings) throws(AdminError) -> Void
     ) throws(AdminError) {
         try edit(cause: "pool \(pool): \(cause)") { config throws(AdminError) in

@@ -132,6 +132,25 @@ final class PeerProxy {
         }
     }
 
+    /// A python3 HTTP server on 127.0.0.1 that is up but broken: it answers every `GET` with `500`, logging each
+    /// request to `output`.
+    static func failingHTTPServer() async throws -> PeerProxy {
+        try await start("failing-http", port: nil) { port, _ in
+            ["/usr/bin/python3", "-c", failingServerScript, "\(port)"]
+        }
+    }
+
+    private static let failingServerScript = """
+        import http.server, sys
+        class Broken(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(500)
+                self.send_header("Content-Length", "7")
+                self.end_headers()
+                self.wfile.write(b"broken\\n")
+        http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Broken).serve_forever()
+        """
+
     /// Starts `name` on `port` (or a free one) and waits (up to 15 s) until it accepts connections; tries another
     /// free port if the program exits first (another test took the port meanwhile).
     private static func start(
