@@ -129,7 +129,7 @@ extension AdminServer {
                 }
                 return Response.json(KeySummaryJSON(source.apiKeys()))
             },
-        ] + configHistoryRoutes() + rolloutRoutes()
+        ] + configHistoryRoutes() + rolloutRoutes() + triggerRoutes()
     }
 
     /// The router over `routes()`, each handler wrapped in the key check and the change log; requests no route

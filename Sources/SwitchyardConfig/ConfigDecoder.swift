@@ -12,7 +12,9 @@ struct DecodedConfig {
 
 /// Maps a composed YAML document onto the config model: the valid keys at every level and which field each sets.
 struct ConfigDecoder {
-    private static let rootKeys = ["log", "admin", "workers", "pid_file", "reload", "destinations", "listeners", "pools"]
+    private static let rootKeys = [
+        "log", "admin", "workers", "pid_file", "reload", "destinations", "listeners", "pools", "triggers",
+    ]
     private static let listenerKeys = [
         "name", "mode", "listen", "pool", "routes", "protocols", "tls", "add_forwarded", "auth", "max_connections",
         "max_connections_per_client", "max_incomplete_heads", "max_header_bytes", "add_via", "add_x_forwarded_for", "timeouts", "rate_limits",
@@ -68,6 +70,7 @@ struct ConfigDecoder {
         if let destinations = destinations(top) { config.destinations = destinations }
         config.listeners = top.list("listeners")?.map(listener) ?? []
         config.pools = top.mapping("pools", keys: nil)?.entries.map(pool) ?? []
+        config.triggers = triggers(top)
         return config
     }
 

@@ -69,6 +69,7 @@ struct ConfigValidator {
             check(pool, at: path, usedBy: Set(listeners.map(\.mode)))
             if let sticky = pool.sticky { check(sticky, at: path, usedBy: listeners) }
         }
+        check(config.triggers, pools: config.pools, listeners: config.listeners)
     }
 
     private mutating func check(_ listener: ListenerSettings, at path: String, pools: [PoolSettings]) {
@@ -141,7 +142,7 @@ struct ConfigValidator {
         }
     }
 
-    private mutating func checkPoolExists(_ pool: String, in pools: [String], at path: String) {
+    mutating func checkPoolExists(_ pool: String, in pools: [String], at path: String) {
         guard !pools.contains(pool) else { return }
         let hint = Suggestion.didYouMean(pool, in: pools)
         let known = pools.isEmpty ? "; no pools are defined" : "; defined pools: \(pools.joined(separator: ", "))"

@@ -14,6 +14,8 @@ public struct SwitchyardConfig: Sendable, Equatable {
     public var destinations: DestinationSettings
     public var listeners: [ListenerSettings]
     public var pools: [PoolSettings]
+    /// Traffic and schedule triggers that call webhooks and act on pools.
+    public var triggers: [TriggerSettings]
 
     public init(
         log: LogSettings = .default,
@@ -22,7 +24,8 @@ public struct SwitchyardConfig: Sendable, Equatable {
         process: ProcessSettings = .default,
         destinations: DestinationSettings = .default,
         listeners: [ListenerSettings],
-        pools: [PoolSettings]
+        pools: [PoolSettings],
+        triggers: [TriggerSettings] = []
     ) {
         self.log = log
         self.admin = admin
@@ -31,6 +34,7 @@ public struct SwitchyardConfig: Sendable, Equatable {
         self.destinations = destinations
         self.listeners = listeners
         self.pools = pools
+        self.triggers = triggers
     }
 
     /// The destination policy of `listener`: its own, or the root default.

@@ -18,6 +18,8 @@ import UnixSignals
 /// then closes what is left. `run()` does both around the process's SIGTERM/SIGINT.
 public final class SwitchyardRuntime: Sendable {
     private let group: MultiThreadedEventLoopGroup
+    /// The event loops, for what the runtime dials besides proxied traffic (trigger webhooks).
+    var eventLoops: any EventLoopGroup { group }
     /// The listeners in force, in config order; replaced by a reload that adds, removes or moves one.
     private let listenerSet: Mutex<[ProxyListener]>
     /// The pools, health checks and listener settings in force; replaced whole by `reload(_:)`.
@@ -29,6 +31,8 @@ public final class SwitchyardRuntime: Sendable {
     let history: Mutex<ConfigHistory>
     /// The rollouts started through the admin API, stepped while any is active.
     let rolloutDriver = RolloutDriver()
+    /// Evaluates the config's `triggers` once the listeners are bound.
+    let triggerEngine = TriggerEngine()
     /// Prometheus metrics and `/stats` windows of all listeners and pools.
     public let metrics: TrafficMetrics
     /// The process's own listener and admin addresses, which forward listeners never dial.
@@ -235,6 +239,7 @@ public final class SwitchyardRuntime: Sendable {
             }
             generation.withLock { $0.start() }
             hasStarted.store(true, ordering: .relaxed)
+            triggerEngine.start(self)
         } catch {
             await shutdown()
             throw error
@@ -271,6 +276,7 @@ public final class SwitchyardRuntime: Sendable {
         }
         memoryTrimmer.cancel()
         rolloutDriver.cancel()
+        triggerEngine.cancel()
         generation.withLock { $0.stop() }
         try? await group.shutdownGracefully()
         logger.info("stopped")

@@ -70,7 +70,8 @@ struct RolloutEndToEndTests {
             #expect(broken.output.contains("GET /"), "the broken backend took traffic during the step")
             #expect(try await targetIDs(admin) == ["http://127.0.0.1:\(old.port)"])
             let statuses = try await HTTPLoad.onThread { try Subprocess.statuses(["\(proxy)/?[1-6]"]) }
-            #expect(statuses == Array(repeating: "200", count: 6), "back on the old backend alone")
+            let stats = try await adminCall("GET", "\(admin)/stats").1
+            #expect(statuses == Array(repeating: "200", count: 6), "back on the old backend alone: \(stats)")
             let history = try await adminCall("GET", "\(admin)/api/v1/config/history")
             #expect(history.1.contains("rollout 1 rolled back") && history.1.contains("rollout 1 step 1"))
         }
