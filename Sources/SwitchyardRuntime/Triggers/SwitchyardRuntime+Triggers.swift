@@ -31,7 +31,7 @@ extension SwitchyardRuntime {
     }
 
     /// Whether `schedule` fires in `minute` (minutes since the epoch), in its time zone.
-    func scheduleMatches(_ schedule: TriggerSettings.Schedule, atMinute minute: Int) -> Bool {
+    static func scheduleMatches(_ schedule: TriggerSettings.Schedule, atMinute minute: Int) -> Bool {
         var calendar = Calendar(identifier: .gregorian)
         guard let zone = TimeZone(identifier: schedule.zone) else { return false }
         calendar.timeZone = zone

@@ -99,7 +99,7 @@ final class TriggerEngine: Sendable {
                 let minute = wall / 60
                 if watch.checkedMinute != minute {
                     watch.checkedMinute = minute
-                    if runtime.scheduleMatches(schedule, atMinute: minute), watch.cooldown.permit(at: now) {
+                    if SwitchyardRuntime.scheduleMatches(schedule, atMinute: minute), watch.cooldown.permit(at: now) {
                         due.append((trigger, nil))
                     }
                 }
