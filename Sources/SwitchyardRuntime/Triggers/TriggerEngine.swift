@@ -70,7 +70,7 @@ final class TriggerEngine: Sendable {
             state.loop = Task {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: Self.tick)
-                    await self.evaluate(runtime)
+                    self.evaluate(runtime)
                 }
             }
         }
@@ -82,7 +82,7 @@ final class TriggerEngine: Sendable {
     }
 
     /// One evaluation of every trigger; fires those due.
-    private func evaluate(_ runtime: SwitchyardRuntime) async {
+    private func evaluate(_ runtime: SwitchyardRuntime) {
         let triggers = runtime.config.triggers
         let now = clock.nanoseconds()
         let wall = time(nil)
