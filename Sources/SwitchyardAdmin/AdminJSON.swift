@@ -257,6 +257,13 @@ public enum AdminBody {
     /// The body of `POST /api/v1/pools/{pool}/targets`: a new target.
     public static func targetSpec(from bytes: [UInt8]) throws(Failure) -> TargetSpec {
         var fields = Fields(try object(from: bytes), allowed: ["url", "source_ip", "weight", "max_connections"])
+        let spec = targetSpec(&fields)
+        try fields.finish()
+        return spec
+    }
+
+    /// A new target from the fields of one JSON object, its problems left in `fields`.
+    static func targetSpec(_ fields: inout Fields) -> TargetSpec {
         let spec = TargetSpec(
             url: fields.string("url"),
             sourceIP: fields.string("source_ip"),
@@ -271,7 +278,6 @@ public enum AdminBody {
         for name in ["url", "source_ip"] where fields.string(name, report: false)?.isEmpty == true {
             fields.problem(name, "must not be empty")
         }
-        try fields.finish()
         return spec
     }
 
@@ -317,9 +323,9 @@ public enum AdminBody {
     }
 
     /// The fields of one JSON object, read by name; problems accumulate until `finish()`.
-    private struct Fields {
+    struct Fields {
         let object: [String: JSONValue]
-        private var problems: [ConfigProblem] = []
+        private(set) var problems: [ConfigProblem] = []
 
         init(_ object: [String: JSONValue], allowed: Set<String>) {
             self.object = object

@@ -52,11 +52,7 @@ extension AdminServer {
                 guard let yaml = String(validating: body, as: UTF8.self) else {
                     throw AdminHTTPError(.badRequest, "the body is not UTF-8 text")
                 }
-                let mayChangeKeys =
-                    AdminAuth.decide(
-                        presented: AdminAuth.presentedKey(in: request.headers), keys: source.apiKeys(),
-                        access: .adminKey) == .allowed
-                switch await source.applyConfig(yaml: yaml, mayChangeKeys: mayChangeKeys) {
+                switch await source.applyConfig(yaml: yaml, mayChangeKeys: holdsAdminKey(request)) {
                 case .applied(let persisted):
                     return Response.json(ConfigAppliedJSON(applied: true, persisted: persisted))
                 case .invalid(let problems):
@@ -133,7 +129,7 @@ extension AdminServer {
                 }
                 return Response.json(KeySummaryJSON(source.apiKeys()))
             },
-        ]
+        ] + configHistoryRoutes() + rolloutRoutes() + triggerRoutes()
     }
 
     /// The router over `routes()`, each handler wrapped in the key check and the change log; requests no route

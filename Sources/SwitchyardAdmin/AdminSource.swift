@@ -2,7 +2,7 @@
 /// in tests. The admin server owns HTTP, routing, keys and JSON; the source owns the state.
 ///
 /// Thread-safety: conforming types are `Sendable`; every member may be called from any task at the same time.
-public protocol AdminSource: Sendable {
+public protocol AdminSource: ConfigHistorySource, RolloutSource, TriggerSource {
     /// Readiness: every listener bound, every pool with a selectable target, not shutting down. `reasons` says what
     /// is missing when not ready.
     func readiness() -> (ready: Bool, reasons: [String])

@@ -12,7 +12,9 @@ struct DecodedConfig {
 
 /// Maps a composed YAML document onto the config model: the valid keys at every level and which field each sets.
 struct ConfigDecoder {
-    private static let rootKeys = ["log", "admin", "workers", "pid_file", "reload", "transport", "destinations", "listeners", "pools"]
+    private static let rootKeys = [
+        "log", "admin", "workers", "pid_file", "reload", "transport", "destinations", "listeners", "pools", "triggers",
+    ]
     private static let listenerKeys = [
         "name", "mode", "listen", "pool", "routes", "protocols", "tls", "add_forwarded", "auth", "max_connections",
         "max_connections_per_client", "max_incomplete_heads", "max_header_bytes", "add_via", "add_x_forwarded_for", "timeouts", "rate_limits",
@@ -49,12 +51,15 @@ struct ConfigDecoder {
             log.read("level", into: &config.log.level, noun: "log level", parse: LogLevel.init(configText:))
             log.read("format", into: &config.log.format, noun: "log format", parse: LogFormat.init(configText:))
         }
-        if let admin = top.mapping("admin", keys: ["listen", "api_keys", "admin_keys", "persist", "per_host_metrics"]) {
+        if let admin = top.mapping("admin", keys: [
+            "listen", "api_keys", "admin_keys", "persist", "per_host_metrics", "config_history",
+        ]) {
             admin.read("listen", into: &config.admin.listen)
             config.admin.apiKeys = admin.list("api_keys")?.map { reader.string($0.node, at: $0.path) } ?? []
             config.admin.adminKeys = admin.list("admin_keys")?.map { reader.string($0.node, at: $0.path) } ?? []
             admin.read("persist", into: &config.admin.persist)
             admin.read("per_host_metrics", into: &config.admin.perHostMetrics)
+            admin.read("config_history", into: &config.admin.configHistory)
         }
         top.read("workers", into: &config.workers)
         top.read("pid_file", into: &config.process.pidFile)
@@ -74,6 +79,7 @@ struct ConfigDecoder {
         if let destinations = destinations(top) { config.destinations = destinations }
         config.listeners = top.list("listeners")?.map(listener) ?? []
         config.pools = top.mapping("pools", keys: nil)?.entries.map(pool) ?? []
+        config.triggers = triggers(top)
         return config
     }
 

@@ -1,7 +1,7 @@
 /// Writes a config back as YAML in the file's own shape, every field spelled out, strings double-quoted, so that the
 /// text loads back to an equal config.
 struct ConfigRenderer {
-    private let redactingSecrets: Bool
+    let redactingSecrets: Bool
     private var lines: [String] = []
 
     static func render(_ config: SwitchyardConfig, redactingSecrets: Bool) -> String {
@@ -30,6 +30,7 @@ struct ConfigRenderer {
         }
         add(1, "persist: \(config.admin.persist)")
         add(1, "per_host_metrics: \(config.admin.perHostMetrics)")
+        add(1, "config_history: \(config.admin.configHistory)")
         add(0, "workers: \(config.workers)")
         if let pidFile = config.process.pidFile { add(0, "pid_file: \(DoubleQuoted.string(pidFile))") }
         add(0, "reload:")
@@ -44,6 +45,7 @@ struct ConfigRenderer {
         for listener in config.listeners { write(listener) }
         add(0, config.pools.isEmpty ? "pools: {}" : "pools:")
         for pool in config.pools { write(pool) }
+        write(config.triggers)
     }
 
     private mutating func write(_ listener: ListenerSettings) {

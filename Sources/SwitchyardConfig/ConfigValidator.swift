@@ -62,6 +62,9 @@ struct ConfigValidator {
         if !(0...10_000).contains(config.admin.perHostMetrics) {
             report("must be 0-10000, got \(config.admin.perHostMetrics)", at: "admin.per_host_metrics")
         }
+        if !(1...1000).contains(config.admin.configHistory) {
+            report("must be 1-1000, got \(config.admin.configHistory)", at: "admin.config_history")
+        }
         if let owner = addressOwners[config.admin.listen] {
             report("\(config.admin.listen) is already used by listener \"\(owner)\"", at: "admin.listen")
         }
@@ -74,6 +77,7 @@ struct ConfigValidator {
             check(pool, at: path, usedBy: Set(listeners.map(\.mode)))
             if let sticky = pool.sticky { check(sticky, at: path, usedBy: listeners) }
         }
+        check(config.triggers, pools: config.pools, listeners: config.listeners)
     }
 
     private mutating func check(_ listener: ListenerSettings, at path: String, pools: [PoolSettings]) {
@@ -146,7 +150,7 @@ struct ConfigValidator {
         }
     }
 
-    private mutating func checkPoolExists(_ pool: String, in pools: [String], at path: String) {
+    mutating func checkPoolExists(_ pool: String, in pools: [String], at path: String) {
         guard !pools.contains(pool) else { return }
         let hint = Suggestion.didYouMean(pool, in: pools)
         let known = pools.isEmpty ? "; no pools are defined" : "; defined pools: \(pools.joined(separator: ", "))"

@@ -7,7 +7,7 @@ public enum RedactedSecrets {
 
     /// `config` with each placeholder replaced by the secret it stands for in `current`: a key by its position in
     /// the same list, a proxy user's password by the user's name on the same listener, an upstream proxy's password by
-    /// the same redacted URL in the same pool.
+    /// the same redacted URL in the same pool, a webhook's secret by its trigger's name.
     /// - Returns: the config, and an issue for each placeholder that stands for no current secret.
     static func restore(_ config: SwitchyardConfig, from current: SwitchyardConfig) -> (SwitchyardConfig, [ConfigIssue]) {
         var restored = config
@@ -46,6 +46,14 @@ public enum RedactedSecrets {
                 } else {
                     issues.append(unmatched("\(ConfigPath.key(pool.name, in: "pools")).targets[\(targetIndex)].upstream"))
                 }
+            }
+        }
+        for (index, trigger) in restored.triggers.enumerated() where trigger.webhook?.secret == placeholder {
+            let known = current.triggers.first { $0.name == trigger.name }?.webhook?.secret
+            if let known {
+                restored.triggers[index].webhook!.secret = known
+            } else {
+                issues.append(unmatched("triggers[\(index)].webhook.secret"))
             }
         }
         return (restored, issues)

@@ -16,6 +16,8 @@ public struct SwitchyardConfig: Sendable, Equatable {
     public var destinations: DestinationSettings
     public var listeners: [ListenerSettings]
     public var pools: [PoolSettings]
+    /// Traffic and schedule triggers that call webhooks and act on pools.
+    public var triggers: [TriggerSettings]
 
     public init(
         log: LogSettings = .default,
@@ -25,7 +27,8 @@ public struct SwitchyardConfig: Sendable, Equatable {
         transport: TransportSettings = .default,
         destinations: DestinationSettings = .default,
         listeners: [ListenerSettings],
-        pools: [PoolSettings]
+        pools: [PoolSettings],
+        triggers: [TriggerSettings] = []
     ) {
         self.log = log
         self.admin = admin
@@ -35,6 +38,7 @@ public struct SwitchyardConfig: Sendable, Equatable {
         self.destinations = destinations
         self.listeners = listeners
         self.pools = pools
+        self.triggers = triggers
     }
 
     /// The destination policy of `listener`: its own, or the root default.

@@ -21,6 +21,8 @@ public final class SwitchyardRuntime: Sendable {
     private let workers: Mutex<WorkerGroup>
     /// Worker groups replaced by a reload, each shutting down once its connections have closed.
     private let retiringWorkers = Mutex<[Task<Void, Never>]>([])
+    /// The current worker group's event loops, for what the runtime dials besides proxied traffic (trigger webhooks).
+    var eventLoops: any EventLoopGroup { workers.withLock { $0 }.loops }
     /// The listeners in force, in config order; replaced by a reload that adds, removes or moves one.
     private let listenerSet: Mutex<[ProxyListener]>
     /// The pools, health checks and listener settings in force; replaced whole by `reload(_:)`.
@@ -28,6 +30,12 @@ public final class SwitchyardRuntime: Sendable {
     /// Held by every change of configuration (SIGHUP, admin edits and PUTs) from reading the current config to
     /// installing the next, so each edit applies to the config current at that moment and none is lost.
     let configChanges = Mutex<Void>(())
+    /// The configs applied most recently, for `GET /api/v1/config/history` and rollbacks; changed by `install`.
+    let history: Mutex<ConfigHistory>
+    /// The rollouts started through the admin API, stepped while any is active.
+    let rolloutDriver = RolloutDriver()
+    /// Evaluates the config's `triggers` once the listeners are bound.
+    let triggerEngine = TriggerEngine()
     /// Prometheus metrics and `/stats` windows of all listeners and pools.
     public let metrics: TrafficMetrics
     /// The process's own listener and admin addresses, which forward listeners never dial.
@@ -55,6 +63,7 @@ public final class SwitchyardRuntime: Sendable {
         self.configFile = configFile
         let workers = WorkerGroup(workers: config.workers)
         self.workers = Mutex(workers)
+        self.history = Mutex(ConfigHistory(initial: config, appliedAt: time(nil)))
         self.shutdownGracePeriod = config.listeners.map(\.timeouts.shutdown).max() ?? .seconds(30)
         let metrics = TrafficMetrics(perHostLimit: config.admin.perHostMetrics)
         self.metrics = metrics
@@ -118,13 +127,15 @@ public final class SwitchyardRuntime: Sendable {
     /// `timeouts.shutdown`. A `workers` change starts new event loops for new connections and moves every listener
     /// onto them (see `ProxyListener.rebind(on:)`); the old loops shut down once their connections have closed, or
     /// after the old config's longest `timeouts.shutdown`.
+    /// The applied config becomes the next version of the config history, `cause` saying what applied it.
     /// - Throws: `ReloadError` naming what failed; the old config keeps running.
-    public func reload(_ config: SwitchyardConfig) throws(ReloadError) {
-        try configChanges.withLock { _ throws(ReloadError) in try install(config) }
+    public func reload(_ config: SwitchyardConfig, cause: String = "reload") throws(ReloadError) {
+        _ = try configChanges.withLock { _ throws(ReloadError) in try install(config, cause: cause) }
     }
 
-    /// `reload(_:)` for a caller that holds `configChanges`.
-    func install(_ config: SwitchyardConfig) throws(ReloadError) {
+    /// `reload(_:cause:)` for a caller that holds `configChanges`.
+    @discardableResult
+    func install(_ config: SwitchyardConfig, cause: String) throws(ReloadError) -> ConfigHistory.Entry {
         do {
             try swap(to: config)
             metrics.configReloaded(succeeded: true)
@@ -132,8 +143,14 @@ public final class SwitchyardRuntime: Sendable {
             metrics.configReloaded(succeeded: false)
             throw error
         }
+        let entry = history.withLock { $0.record(config, appliedAt: time(nil), cause: cause) }
         logger.notice(
-            "configuration reloaded", metadata: ["pools": "\(config.pools.count)", "listeners": "\(config.listeners.count)"])
+            "configuration reloaded",
+            metadata: [
+                "pools": "\(config.pools.count)", "listeners": "\(config.listeners.count)",
+                "version": "\(entry.version)", "cause": "\(cause)",
+            ])
+        return entry
     }
 
     private func swap(to config: SwitchyardConfig) throws(ReloadError) {
@@ -271,6 +288,7 @@ public final class SwitchyardRuntime: Sendable {
             }
             generation.withLock { $0.start() }
             hasStarted.store(true, ordering: .relaxed)
+            triggerEngine.start(self)
         } catch {
             await shutdown()
             throw error
@@ -307,6 +325,8 @@ public final class SwitchyardRuntime: Sendable {
                 metadata: ["grace": "\(shutdownGracePeriod)"])
         }
         memoryTrimmer.withLock { $0.cancel() }
+        rolloutDriver.cancel()
+        triggerEngine.cancel()
         generation.withLock { $0.stop() }
         for task in retiringWorkers.withLock({ $0 }) { await task.value }
         try? await group.loops.shutdownGracefully()

@@ -85,7 +85,8 @@ struct OpenAPIConformanceTests {
     /// The schemathesis configuration: answers that are right although the document alone cannot tell.
     /// `positive_data_acceptance` expects a 2xx for every body the schema allows, but a target can also be refused
     /// for rules that need the server's state (a reverse pool takes `url` targets only; a target id must be new): 422
-    /// and 409, as the document says. `not_a_server_error` refuses every 5xx, but `/ready` answers its documented 503
+    /// and 409, as the document says; likewise a rollback to a version that is not kept is a 404, and a rollout
+    /// on a pool that has one already (or a command its status refuses) a 409. `not_a_server_error` refuses every 5xx, but `/ready` answers its documented 503
     /// once the fuzzer has disabled every target of a pool.
     static let expectedStatuses = """
         # No crash cache (.schemathesis/ in the working directory, the package): each run starts clean.
@@ -95,6 +96,26 @@ struct OpenAPIConformanceTests {
         [[operations]]
         include-operation-id = "addTarget"
         checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
+
+        [[operations]]
+        include-operation-id = "rollbackConfig"
+        checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "422"]
+
+        [[operations]]
+        include-operation-id = "startRollout"
+        checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
+
+        [[operations]]
+        include-operation-id = "pauseRollout"
+        checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409"]
+
+        [[operations]]
+        include-operation-id = "resumeRollout"
+        checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409"]
+
+        [[operations]]
+        include-operation-id = "rollbackRollout"
+        checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409"]
 
         [[operations]]
         include-operation-id = "getReady"

@@ -36,7 +36,7 @@ extension SwitchyardRuntime: AdminSource {
             return .keysNeedAdminKey
         }
         do {
-            try install(parsed)
+            try install(parsed, cause: "PUT /api/v1/config")
         } catch {
             return .invalid([ConfigProblem(path: "", line: nil, message: "\(error)")])
         }
@@ -68,10 +68,8 @@ extension SwitchyardRuntime: AdminSource {
     }
 
     public func addTarget(_ target: TargetSpec, toPool pool: String) async throws(AdminError) -> TargetInfo {
-        let added = TargetSettings(
-            sourceIP: target.sourceIP, url: target.url, weight: target.weight ?? 1,
-            maxConnections: target.maxConnections)
-        try change(pool: pool) { settings throws(AdminError) in
+        let added = target.settings
+        try change(pool: pool, cause: "target \(added.id) added") { settings throws(AdminError) in
             guard !settings.targets.contains(where: { $0.id == added.id }) else { throw .targetExists(added.id) }
             settings.targets.append(added)
         }
@@ -84,7 +82,7 @@ extension SwitchyardRuntime: AdminSource {
         guard let live = self.livePools[pool] else { throw .poolNotFound(pool) }
         guard let target = live.balancer.targets.first(where: { $0.id == id }) else { throw .targetNotFound(id) }
         if let weight = patch.weight, weight != target.weight {
-            try change(pool: pool) { settings throws(AdminError) in
+            try change(pool: pool, cause: "target \(id) weight \(weight)") { settings throws(AdminError) in
                 settings.targets[settings.targets.firstIndex { $0.id == id }!].weight = weight
             }
         }
@@ -95,7 +93,7 @@ extension SwitchyardRuntime: AdminSource {
     }
 
     public func removeTarget(_ id: String, fromPool pool: String) async throws(AdminError) {
-        try change(pool: pool) { settings throws(AdminError) in
+        try change(pool: pool, cause: "target \(id) removed") { settings throws(AdminError) in
             guard let index = settings.targets.firstIndex(where: { $0.id == id }) else { throw .targetNotFound(id) }
             guard settings.targets.count > 1 else { throw .lastTarget(id) }
             settings.targets.remove(at: index)
@@ -114,7 +112,7 @@ extension SwitchyardRuntime: AdminSource {
     }
 
     public func setAPIKeys(_ keys: AdminKeys) async throws(AdminError) {
-        try edit { config throws(AdminError) in
+        try edit(cause: "API keys replaced") { config throws(AdminError) in
             config.admin.apiKeys = keys.apiKeys
             config.admin.adminKeys = keys.adminKeys
         }
@@ -126,26 +124,31 @@ extension SwitchyardRuntime: AdminSource {
         return condition(of: target, inPool: pool)
     }
 
-    /// Applies `change` to the settings of `pool` as a new config.
-    private func change(pool: String, _ change: (inout PoolSettings) throws(AdminError) -> Void) throws(AdminError) {
-        try edit { config throws(AdminError) in
+    /// Applies `change` to the settings of `pool` as a new config; `cause` names it in the config history.
+    func change(
+        pool: String, cause: String, _ change: (inout PoolSettings) throws(AdminError) -> Void
+    ) throws(AdminError) {
+        try edit(cause: "pool \(pool): \(cause)") { config throws(AdminError) in
             guard let index = config.pools.firstIndex(where: { $0.name == pool }) else { throw .poolNotFound(pool) }
             try change(&config.pools[index])
         }
     }
 
     /// Applies `change` to the config current at that moment, with no other change in between, as a new config.
-    private func edit(_ change: (inout SwitchyardConfig) throws(AdminError) -> Void) throws(AdminError) {
+    private func edit(
+        cause: String, _ change: (inout SwitchyardConfig) throws(AdminError) -> Void
+    ) throws(AdminError) {
         try configChanges.withLock { _ throws(AdminError) in
             var next = config
             try change(&next)
-            try apply(next)
+            _ = try apply(next, cause: cause)
         }
     }
 
     /// Validates `next` as the file it renders to would be, applies it, and writes it back when configured to.
     /// The caller holds `configChanges`.
-    private func apply(_ next: SwitchyardConfig) throws(AdminError) {
+    /// - Returns: its entry in the config history, and whether it was written back.
+    func apply(_ next: SwitchyardConfig, cause: String) throws(AdminError) -> (ConfigHistory.Entry, persisted: Bool) {
         let validated: SwitchyardConfig
         do {
             validated = try ConfigLoader.parse(yaml: next.rendered(redactingSecrets: false), file: nil)
@@ -153,12 +156,13 @@ extension SwitchyardRuntime: AdminSource {
             metrics.configReloaded(succeeded: false)
             throw .invalid(error.issues.map { ConfigProblem(path: $0.path, line: nil, message: $0.message) })
         }
+        let entry: ConfigHistory.Entry
         do {
-            try install(validated)
+            entry = try install(validated, cause: cause)
         } catch {
             throw .invalid([ConfigProblem(path: "", line: nil, message: "\(error)")])
         }
-        _ = persist(validated)
+        return (entry, persist(validated))
     }
 
     /// Writes `config` to the config file when `admin.persist` is on and the runtime was started from a file.

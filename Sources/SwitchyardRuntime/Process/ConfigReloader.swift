@@ -24,7 +24,7 @@ struct ConfigReloader: Sendable {
             return
         }
         do {
-            try runtime.reload(config)
+            try runtime.reload(config, cause: trigger)
         } catch {
             logger.error(
                 "\(trigger): the config cannot be applied live; still running the old one",

@@ -132,6 +132,53 @@ final class PeerProxy {
         }
     }
 
+    /// A python3 HTTP server on 127.0.0.1 that is up but broken: it answers every `GET` with `500`, logging each
+    /// request to `output`.
+    static func failingHTTPServer() async throws -> PeerProxy {
+        try await start("failing-http", port: nil) { port, _ in
+            ["/usr/bin/python3", "-c", failingServerScript, "\(port)"]
+        }
+    }
+
+    private static let failingServerScript = """
+        import http.server, sys
+        class Broken(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(500)
+                self.send_header("Content-Length", "7")
+                self.end_headers()
+                self.wfile.write(b"broken\\n")
+        http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Broken).serve_forever()
+        """
+
+    /// A python3 webhook receiver on 127.0.0.1: answers `500` to its first request and `200` to the rest, and prints
+    /// one JSON line per request to `output`: `{"time": <epoch seconds>, "signed": <true when X-Switchyard-Signature
+    /// is the HMAC-SHA256 of the body under secret, computed by python's hmac>, "body": <the body's JSON>}`.
+    static func webhookReceiver(secret: String) async throws -> PeerProxy {
+        try await start("webhook-receiver", port: nil) { port, _ in
+            ["/usr/bin/python3", "-u", "-c", webhookReceiverScript, "\(port)", secret]
+        }
+    }
+
+    private static let webhookReceiverScript = """
+        import hashlib, hmac, http.server, json, sys, time
+        secret = sys.argv[2].encode()
+        seen = [0]
+        class Receiver(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                expected = "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+                signed = hmac.compare_digest(expected, self.headers.get("X-Switchyard-Signature", ""))
+                print(json.dumps({"time": time.time(), "signed": signed, "body": json.loads(body)}), flush=True)
+                seen[0] += 1
+                self.send_response(500 if seen[0] == 1 else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            def log_message(self, *args):
+                pass
+        http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Receiver).serve_forever()
+        """
+
     /// Starts `name` on `port` (or a free one) and waits (up to 15 s) until it accepts connections; tries another
     /// free port if the program exits first (another test took the port meanwhile).
     private static func start(
