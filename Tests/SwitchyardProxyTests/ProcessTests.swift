@@ -15,6 +15,9 @@ struct ProcessTests {
         let proxy = try SwitchyardProcess(arguments: ["--config", path])
         defer { proxy.terminate() }
         let port = try await proxy.listeningPort()
+        // Counted once the admin endpoint is up too: it starts after the listeners, and with the limit set before it
+        // has its sockets and event loops, it fails to start and the process exits (on a busy machine, often).
+        _ = try await proxy.waitForLine(containing: "admin endpoint ready")
         let open = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(proxy.pid)/fd").count
         let limited = try Subprocess.run("/usr/bin/prlimit", ["--pid", "\(proxy.pid)", "--nofile=\(open + 8):\(open + 8)"])
         #expect(limited.status == 0, "\(limited.stderr)")
