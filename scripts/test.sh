@@ -2,7 +2,8 @@
 # The one test command (README, CI): installs the Debian packages the end-to-end tests drive (curl; openssl for the
 # throw-away test certificates; systemd-analyze to verify the unit file; python3 with venv, whose http.server also
 # stands in for backends; squid, tinyproxy, microsocks and dante-server as upstream proxies), the Python tools of
-# scripts/python-tools.txt into .build-venv/ when they are not there yet (hadolint, kubernetes-validate, schemathesis),
+# scripts/python-tools.txt into .build-venv/ when they are not there yet (hadolint, kubernetes-validate, schemathesis,
+# dnslib for the loopback DNS server scripts/dns-server.py),
 # builds the switchyard binary the process tests run, then runs `swift test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
