@@ -12,7 +12,7 @@ struct DecodedConfig {
 
 /// Maps a composed YAML document onto the config model: the valid keys at every level and which field each sets.
 struct ConfigDecoder {
-    private static let rootKeys = ["log", "admin", "workers", "pid_file", "reload", "destinations", "listeners", "pools"]
+    private static let rootKeys = ["log", "admin", "workers", "pid_file", "reload", "destinations", "listeners", "pools", "dns"]
     private static let listenerKeys = [
         "name", "mode", "listen", "pool", "routes", "protocols", "tls", "add_forwarded", "auth", "max_connections",
         "max_connections_per_client", "max_incomplete_heads", "max_header_bytes", "add_via", "add_x_forwarded_for", "timeouts", "rate_limits",
@@ -63,6 +63,7 @@ struct ConfigDecoder {
             reload.read("interval", into: &config.process.watchInterval)
         }
         if let destinations = destinations(top) { config.destinations = destinations }
+        if let dns = dns(top) { config.dns = dns }
         config.listeners = top.list("listeners")?.map(listener) ?? []
         config.pools = top.mapping("pools", keys: nil)?.entries.map(pool) ?? []
         return config

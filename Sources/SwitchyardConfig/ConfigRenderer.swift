@@ -36,6 +36,7 @@ struct ConfigRenderer {
         add(1, "watch: \(config.process.watch)")
         add(1, "interval: \(DurationText.format(config.process.watchInterval))")
         write(config.destinations, indent: 0)
+        write(config.dns)
         add(0, config.listeners.isEmpty ? "listeners: []" : "listeners:")
         for listener in config.listeners { write(listener) }
         add(0, config.pools.isEmpty ? "pools: {}" : "pools:")

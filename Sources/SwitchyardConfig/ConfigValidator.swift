@@ -21,6 +21,7 @@ struct ConfigValidator {
         if config.process.pidFile?.isEmpty == true { report("must not be empty", at: "pid_file") }
         positive(config.process.watchInterval, at: "reload.interval")
         check(config.destinations, at: "destinations", users: nil)
+        check(config.dns)
         var nameOwners: [String: Int] = [:]
         var addressOwners: [ListenAddress: String] = [:]
         for (index, listener) in config.listeners.enumerated() {
