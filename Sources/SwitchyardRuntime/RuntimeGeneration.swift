@@ -17,6 +17,8 @@ final class RuntimeGeneration: Sendable {
     let listenerSettings: [ProxyListenerSettings]
     /// The active health checks of the pools that have them, by pool name.
     let healthCheckers: [String: PoolHealthChecker]
+    /// Resolves the names the pools dial; kept, cache and all, by the next generation when `dns` stays the same.
+    let resolver: HostResolver
     private let sweepLoop: any EventLoop
     private let sweeps = LockedValue<[RepeatedTask]>([])
 
@@ -27,11 +29,14 @@ final class RuntimeGeneration: Sendable {
         tlsSources: [TLSContextSource?], selfEndpoints: SelfEndpoints, metrics: TrafficMetrics, logger: Logger
     ) throws {
         self.config = config
+        let resolver =
+            previous.flatMap { $0.config.dns == config.dns ? $0.resolver : nil } ?? config.dns.makeResolver()
+        self.resolver = resolver
         var pools: [String: UpstreamPool] = [:]
         for pool in config.pools {
             pools[pool.name] = try Self.makePool(
                 pool, eventLoops: eventLoops, metrics: metrics.pool(pool.name, targetIDs: pool.targets.map(\.id)),
-                previous: previous?.pools[pool.name], logger: logger)
+                previous: previous?.pools[pool.name], resolver: resolver, logger: logger)
         }
         self.pools = pools
         let poolRules = Dictionary(
@@ -144,7 +149,8 @@ final class RuntimeGeneration: Sendable {
     }
 
     private static func makePool(
-        _ pool: PoolSettings, eventLoops: [any EventLoop], metrics: PoolMetrics, previous: UpstreamPool?, logger: Logger
+        _ pool: PoolSettings, eventLoops: [any EventLoop], metrics: PoolMetrics, previous: UpstreamPool?,
+        resolver: HostResolver, logger: Logger
     ) throws -> UpstreamPool {
         let options = pool.policyOptions
         let clock = SystemClock()
@@ -219,6 +225,7 @@ final class RuntimeGeneration: Sendable {
             requestLimits: pool.resilience.rateLimits.requestRateLimits(clock: clock),
             waitQueue: pool.resilience.waitQueue,
             metrics: metrics,
+            resolver: resolver,
             logger: logger
         )
     }
