@@ -21,7 +21,7 @@ struct ConfigDecoder {
     private static let poolKeys = [
         "policy", "policy_options", "max_connections_per_target", "keepalive", "host_header", "timeouts", "retries",
         "tls_verify", "ca", "on_all_unhealthy", "health_check", "initial", "outlier_detection", "unreachable_ejection",
-        "circuit_breaker", "push_back", "rate_limits", "queue", "sticky", "targets", "header_rules",
+        "circuit_breaker", "push_back", "rate_limits", "queue", "sticky", "targets", "header_rules", "discover",
     ]
     private static let policyOptionKeys = [
         "history_window", "history_size", "history_max_total_entries", "hash_key", "load_factor", "slow_start",
@@ -189,7 +189,8 @@ struct ConfigDecoder {
         pool.resilience = resilience(fields)
         pool.sticky = sticky(fields)
         pool.headerRules = headerRules(fields)
-        pool.targets = fields.list("targets", required: true)?.map(target) ?? []
+        pool.discover = discover(fields)
+        pool.targets = fields.list("targets", required: pool.discover == nil)?.map(target) ?? []
         return pool
     }
 

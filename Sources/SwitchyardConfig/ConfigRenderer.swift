@@ -144,6 +144,7 @@ struct ConfigRenderer {
             add(3, "on_target_down: \(sticky.onTargetDown.rawValue)")
         }
         write(pool.headerRules, indent: 2)
+        if let discover = pool.discover { write(discover) }
         add(2, pool.targets.isEmpty ? "targets: []" : "targets:")
         for target in pool.targets {
             add(3, "- weight: \(target.weight)")
