@@ -62,8 +62,9 @@ final class RuntimeGeneration: Sendable {
         self.sweepLoop = eventLoops[0]
     }
 
-    /// Starts the health checks, and the sweeps that end ejections and open circuits on time.
-    func start() {
+    /// Starts the health checks, the sweeps that end ejections and open circuits on time, and the DNS lookups of
+    /// pools that discover their targets (whose findings go to `onDiscovered`).
+    func start(onDiscovered: @escaping PoolDiscovery.Handler) {
         for checker in healthCheckers.values { checker.start() }
         let tasks = pools.values.compactMap { pool in
             pool.balancer.guards.map { guards in
@@ -72,10 +73,16 @@ final class RuntimeGeneration: Sendable {
                 }
             }
         }
-        sweeps.withLock { $0 = tasks }
+        let discoveries = config.pools.compactMap { pool in
+            pool.discover.map {
+                PoolDiscovery(pool: pool.name, settings: $0, targets: pool.targets, resolver: resolver)
+                    .schedule(on: sweepLoop, onChange: onDiscovered)
+            }
+        }
+        sweeps.withLock { $0 = tasks + discoveries }
     }
 
-    /// Stops the health checks and sweeps.
+    /// Stops the health checks, sweeps and lookups.
     func stop() {
         for checker in healthCheckers.values { checker.stop() }
         for task in sweeps.withLock({ $0 }) { task.cancel() }

@@ -190,7 +190,7 @@ public final class SwitchyardRuntime: Sendable {
             listener.retire(after: grace, on: group.next())
         }
         previous.stop()
-        if started { next.start() }
+        if started { next.start(onDiscovered: discoveryHandler) }
     }
 
     private static func tlsSource(_ tls: ListenerTLSSettings, listener: String, logger: Logger) throws
@@ -220,7 +220,7 @@ public final class SwitchyardRuntime: Sendable {
                 try listener.bind(on: group)
                 selfEndpoints.add(listener.localAddress)
             }
-            generation.withLock { $0.start() }
+            generation.withLock { $0.start(onDiscovered: discoveryHandler) }
             hasStarted.store(true, ordering: .relaxed)
         } catch {
             await shutdown()

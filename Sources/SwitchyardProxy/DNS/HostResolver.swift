@@ -28,7 +28,8 @@ public final class HostResolver: Sendable {
         }
     }
 
-    private let client: DNSClient?
+    /// Asks `dns.servers`; nil for the system resolver.
+    let client: DNSClient?
     private let systemTTL: Duration
     private let cache: LockedValue<DNSCache>
     private let clock: any MonotonicClock

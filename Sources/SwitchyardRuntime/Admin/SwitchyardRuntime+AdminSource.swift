@@ -144,7 +144,7 @@ extension SwitchyardRuntime: AdminSource {
 
     /// Validates `next` as the file it renders to would be, applies it, and writes it back when configured to.
     /// The caller holds `configChanges`.
-    private func apply(_ next: SwitchyardConfig) throws(AdminError) {
+    func apply(_ next: SwitchyardConfig) throws(AdminError) {
         let validated: SwitchyardConfig
         do {
             validated = try ConfigLoader.parse(yaml: next.rendered(redactingSecrets: false), file: nil)
