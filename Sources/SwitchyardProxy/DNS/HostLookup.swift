@@ -3,10 +3,23 @@
 #elseif canImport(Darwin)
     import Darwin
 #endif
+import Dispatch
+import NIOCore
 import SwitchyardTraffic
 
 /// The system resolver: a blocking `getaddrinfo`, run off the event loop.
 enum HostLookup {
+    /// `addresses(of:)` on Dispatch's global queue, as NIO's own resolver offloads it: a lookup that waits for an
+    /// unreachable name server then holds one of its many threads, not one of NIO's two-thread pool, which every
+    /// other lookup would queue behind.
+    static func addresses(of host: String, on eventLoop: any EventLoop) -> EventLoopFuture<[IPAddress]> {
+        let promise = eventLoop.makePromise(of: [IPAddress].self)
+        DispatchQueue.global().async {
+            promise.succeed(addresses(of: host))
+        }
+        return promise.futureResult
+    }
+
     /// The addresses of `host`, in the system's order; none when it does not resolve.
     static func addresses(of host: String) -> [IPAddress] {
         var hints = addrinfo()

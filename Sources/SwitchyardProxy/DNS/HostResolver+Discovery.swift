@@ -1,5 +1,4 @@
 import NIOCore
-import NIOPosix
 import SwitchyardTraffic
 
 /// Fresh lookups for pools that discover their targets in DNS: the cache is neither read nor filled, so each one
@@ -39,11 +38,11 @@ extension HostResolver {
                 return services.filter { $0.priority == lowest }.map(\.0)
             }.recover { _ in nil }
         case (.addresses(let v6, let port), nil):
-            return NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
-                HostLookup.addresses(of: name).filter { ($0.family == .v6) == v6 }.map {
+            return HostLookup.addresses(of: name, on: eventLoop).map { addresses in
+                addresses.filter { ($0.family == .v6) == v6 }.map {
                     DiscoveredBackend(host: $0.description, port: port, weight: 1)
                 }
-            }.map(Optional.some)
+            }
         case (.addresses(let v6, let port), let client?):
             return client.query(name, type: v6 ? .aaaa : .a, on: eventLoop).map { response in
                 response.records.compactMap { record -> DiscoveredBackend? in

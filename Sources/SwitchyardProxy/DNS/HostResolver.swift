@@ -79,9 +79,7 @@ public final class HostResolver: Sendable {
     /// the lookup could not be made at all (no server answered either question), which is not cached.
     private func lookUp(_ host: String, on eventLoop: any EventLoop) -> EventLoopFuture<([IPAddress], Duration)?> {
         guard let client else {
-            return NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) { [systemTTL] in
-                (HostLookup.addresses(of: host), systemTTL)
-            }
+            return HostLookup.addresses(of: host, on: eventLoop).map { [systemTTL] in ($0, systemTTL) }
         }
         let v6 = client.query(host, type: .aaaa, on: eventLoop).map(Optional.some).recover { _ in nil }
         let v4 = client.query(host, type: .a, on: eventLoop).map(Optional.some).recover { _ in nil }
