@@ -7,7 +7,7 @@ import Testing
 /// name first resolves to an allowed loopback address, then to a denied one (`127.0.0.3`, where a second origin
 /// listens on the same port, so a request that got through would be seen there). Every address actually dialled is
 /// checked, each time; a refusal is answered (403 or SOCKS5 0x02), logged once and counted once.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.serialized, .timeLimit(.minutes(2)))
 struct DNSRebindingTests {
     /// 127.0.0.3 denied; tunnels (SOCKS5) allowed to any port.
     static let destinations = """
@@ -65,55 +65,63 @@ struct DNSRebindingTests {
         }
     }
 
-    func get(_ setup: Setup) throws -> Answer {
-        try RawClient(port: setup.proxy.port).exchange(
-            "GET http://rebind.test:\(setup.port)/hello HTTP/1.1\r\nHost: rebind.test\r\nConnection: close\r\n\r\n")
+    /// One request through the proxy, on a thread of its own (off Swift's cooperative pool).
+    func get(_ setup: Setup) async throws -> Answer {
+        let (proxyPort, port) = (setup.proxy.port, setup.port)
+        return try await HTTPLoad.onThread {
+            try RawClient(port: proxyPort).exchange(
+                "GET http://rebind.test:\(port)/hello HTTP/1.1\r\nHost: rebind.test\r\nConnection: close\r\n\r\n")
+        }
     }
 
     @Test func aNameReboundToADeniedAddressIsRefusedEveryTime() async throws {
         try await withSetup { setup in
-            #expect(try get(setup).status == 200)
+            #expect(try await get(setup).status == 200)
             #expect(setup.allowed.requests.count == 1)
 
             try setup.point("127.0.0.3")
             for attempt in 1...2 {
-                let refused = try get(setup)
+                let refused = try await get(setup)
                 #expect(refused.status == 403, "attempt \(attempt)")
                 #expect(refused.body.contains("destination rebind.test:\(setup.port) (127.0.0.3) denied by rule no-dot-3"))
+                _ = try await eventually(within: 5) { setup.denialLines >= attempt }
                 try await Task.sleep(for: .milliseconds(100))  // a second log line or count would show by now
                 #expect(setup.deniedCount == attempt, "one count per refused request")
                 #expect(setup.denialLines == attempt, "one log line per refused request")
             }
-            #expect(setup.accessLines == 3)
+            #expect(try await eventually(within: 5) { setup.accessLines == 3 })
 
             try setup.point("127.0.0.3", "127.0.0.1")
-            #expect(try get(setup).status == 200, "the allowed address of the answer is dialled")
+            #expect(try await get(setup).status == 200, "the allowed address of the answer is dialled")
             #expect(setup.allowed.requests.count == 2)
             #expect(setup.deniedCount == 2, "a request that found an allowed address is not refused")
 
             // Checking only the first address would let the connector fall back to the second: nothing listens
             // on 127.0.0.4, so 127.0.0.3 would be dialled next.
             try setup.point("127.0.0.4", "127.0.0.3")
-            #expect(try get(setup).status == 502, "only the allowed address was tried, and it refused")
+            #expect(try await get(setup).status == 502, "only the allowed address was tried, and it refused")
             #expect(setup.denied.requests.isEmpty, "nothing reached the denied address")
         }
     }
 
     @Test func aSOCKS5DomainReboundToADeniedAddressGetsReply0x02() async throws {
         try await withSetup(mode: "socks5") { setup in
-            func connect() throws -> UInt8? {
-                let client = try RawClient(port: setup.proxy.port)
-                try client.send([0x05, 0x01, 0x00])
-                guard try client.receive() == [0x05, 0x00] else { return nil }
-                let name = Array("rebind.test".utf8)
-                let port = UInt16(setup.port)
-                try client.send(
-                    [0x05, 0x01, 0x00, 0x03, UInt8(name.count)] + name + [UInt8(port >> 8), UInt8(port & 0xff)])
-                return try client.receive().dropFirst().first
+            let (proxyPort, port) = (setup.proxy.port, UInt16(setup.port))
+            /// The reply code to a SOCKS5 CONNECT to rebind.test (off Swift's cooperative pool).
+            func connect() async throws -> UInt8? {
+                try await HTTPLoad.onThread {
+                    let client = try RawClient(port: proxyPort)
+                    try client.send([0x05, 0x01, 0x00])
+                    guard try client.receive() == [0x05, 0x00] else { return nil }
+                    let name = Array("rebind.test".utf8)
+                    try client.send(
+                        [0x05, 0x01, 0x00, 0x03, UInt8(name.count)] + name + [UInt8(port >> 8), UInt8(port & 0xff)])
+                    return try client.receive().dropFirst().first
+                }
             }
-            #expect(try connect() == 0x00)
+            #expect(try await connect() == 0x00)
             try setup.point("127.0.0.3")
-            #expect(try connect() == 0x02, "connection not allowed by ruleset")
+            #expect(try await connect() == 0x02, "connection not allowed by ruleset")
             _ = try await eventually(within: 5) { setup.accessLines == 2 }
             try await Task.sleep(for: .milliseconds(100))
             #expect(setup.deniedCount == 1)
