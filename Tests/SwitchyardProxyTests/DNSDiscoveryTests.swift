@@ -8,18 +8,13 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct DNSDiscoveryTests {
     func yaml(dns: LoopbackDNSServer, discover: String) -> String {
-        """
-        log: { level: error, format: text }
-        dns: { servers: ["\(dns.address)"] }
-        listeners:
-          - { name: web, mode: reverse, listen: "127.0.0.1:0", pool: backends }
-        pools:
-          backends:
-            policy: round-robin
-            policy_options: { slow_start: 1s }
-            discover: \(discover)
+        dns.reverseYAML(
+            pool: """
+                    policy: round-robin
+                    policy_options: { slow_start: 1s }
+                    discover: \(discover)
 
-        """
+                """)
     }
 
     final class Flag: Sendable {

@@ -108,17 +108,12 @@ struct DNSResolutionTests {
         try await withResources { resources in
             let backend = resources.track(try await TestOrigin.start(group: resources.group))
             let dns = resources.track(try await LoopbackDNSServer.start(["backend.test": [.a("127.0.0.1", ttl: 60)]]))
-            let yaml = """
-                log: { level: error, format: text }
-                dns: { servers: ["\(dns.address)"] }
-                listeners:
-                  - { name: web, mode: reverse, listen: "127.0.0.1:0", pool: backends }
-                pools:
-                  backends:
-                    keepalive: { max_idle_per_destination: 0 }
-                    targets: [ { url: "http://backend.test:\(backend.port)" } ]
+            let yaml = dns.reverseYAML(
+                pool: """
+                        keepalive: { max_idle_per_destination: 0 }
+                        targets: [ { url: "http://backend.test:\(backend.port)" } ]
 
-                """
+                    """)
             let proxy = resources.track(try await ProxyHarness(yaml: yaml))
             for _ in 0..<2 {
                 #expect(try await get(proxy, "http://site/hello").status == 200)

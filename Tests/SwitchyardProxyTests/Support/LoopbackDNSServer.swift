@@ -73,6 +73,20 @@ final class LoopbackDNSServer {
         throw PeerProxy.PeerFailure(description: "the DNS server did not start")
     }
 
+    /// A config with a reverse listener on an ephemeral loopback port over the pool `backends`, names resolved
+    /// through this server; `pool` is the pool's own lines, each indented by four spaces.
+    func reverseYAML(pool: String) -> String {
+        """
+        log: { level: error, format: text }
+        dns: { servers: ["\(address)"] }
+        listeners:
+          - { name: web, mode: reverse, listen: "127.0.0.1:0", pool: backends }
+        pools:
+          backends:
+        \(pool)
+        """
+    }
+
     /// Replaces every record; the next question is answered from the new ones.
     func setRecords(_ records: [String: [Record]]) throws {
         try Self.write(records, to: recordsPath)
