@@ -10,8 +10,8 @@ struct DNSDiscoveryTests {
     func yaml(dns: LoopbackDNSServer, discover: String) -> String {
         dns.reverseYAML(
             pool: """
-                    policy: round-robin
-                    policy_options: { slow_start: 1s }
+                    policy: weighted-round-robin
+                    policy_options: { slow_start: 3s }
                     discover: \(discover)
 
                 """)
@@ -52,13 +52,20 @@ struct DNSDiscoveryTests {
                     yaml: yaml(dns: dns, discover: "{ dns: web.test, type: A, port: \(port), interval: 1s }")))
             #expect(try await eventually(within: 10) { targets(proxy) == ["http://127.0.0.1:\(port)"] })
 
+            try await Task.sleep(for: .seconds(3))  // the first target's own slow start is over
             let stop = Flag()
             let proxyPort = proxy.port
             async let statuses = load(port: proxyPort, until: stop)
             try dns.setRecords(["web.test": [.a("127.0.0.1"), .a("127.0.0.2")]])
-            let joined = try await eventually(within: 15) { second.requests.count >= 5 }
-            #expect(joined, "the new target took traffic")
+            #expect(try await eventually(within: 15) { targets(proxy).count == 2 })
             #expect(targets(proxy) == ["http://127.0.0.1:\(port)", "http://127.0.0.2:\(port)"])
+            let before = (first.requests.count, second.requests.count)
+            try await Task.sleep(for: .seconds(1))
+            let gained = (first.requests.count - before.0, second.requests.count - before.1)
+            #expect(gained.1 > 0, "the new target took traffic")
+            #expect(
+                gained.1 * 100 < (gained.0 + gained.1) * 35,
+                "in its first second of a 3 s slow start the new target gets well under half: \(gained)")
 
             try dns.setRecords(["web.test": [.a("127.0.0.2")]])
             #expect(try await eventually(within: 15) { targets(proxy) == ["http://127.0.0.2:\(port)"] })
