@@ -64,10 +64,10 @@ enum UpstreamConnector {
         let addresses =
             check.map { $0.owner.resolve($0, with: route.resolver, on: eventLoop) }
             ?? route.resolver.addresses(of: host, port: port, on: eventLoop)
-        return addresses.flatMap { [bootstrap] addresses in
+        return addresses.assumeIsolated().flatMap { addresses in
             bootstrap.resolver(ResolvedAddresses(addresses: addresses, eventLoop: eventLoop))
                 .connect(host: host, port: port)
-        }
+        }.nonisolated()
     }
 }
 
