@@ -11,7 +11,7 @@ struct DNSDiscoveryTests {
         dns.reverseYAML(
             pool: """
                     policy: weighted-round-robin
-                    policy_options: { slow_start: 3s }
+                    policy_options: { slow_start: 6s }
                     discover: \(discover)
 
                 """)
@@ -52,7 +52,7 @@ struct DNSDiscoveryTests {
                     yaml: yaml(dns: dns, discover: "{ dns: web.test, type: A, port: \(port), interval: 1s }")))
             #expect(try await eventually(within: 10) { targets(proxy) == ["http://127.0.0.1:\(port)"] })
 
-            try await Task.sleep(for: .seconds(3))  // the first target's own slow start is over
+            try await Task.sleep(for: .seconds(6))  // the first target's own slow start is over
             let stop = Flag()
             let proxyPort = proxy.port
             async let statuses = load(port: proxyPort, until: stop)
@@ -65,7 +65,7 @@ struct DNSDiscoveryTests {
             #expect(gained.1 > 0, "the new target took traffic")
             #expect(
                 gained.1 * 100 < (gained.0 + gained.1) * 35,
-                "in its first second of a 3 s slow start the new target gets well under half: \(gained)")
+                "in its first second of a 6 s slow start the new target gets well under half: \(gained)")
 
             try dns.setRecords(["web.test": [.a("127.0.0.2")]])
             #expect(try await eventually(within: 15) { targets(proxy) == ["http://127.0.0.2:\(port)"] })
