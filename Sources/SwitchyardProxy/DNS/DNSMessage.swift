@@ -22,13 +22,10 @@ enum DNSMessage {
         }
     }
 
-    /// What a server answered.
+    /// What a server answered. A name that does not exist, or a server failure, has no records, as an empty answer
+    /// has; a truncated answer (over UDP) is read as far as it goes.
     struct Response: Equatable {
         var id: UInt16
-        /// 0 no error, 2 server failure, 3 no such name, ...
-        var responseCode: UInt8
-        /// The answer did not fit (UDP): ask again over TCP.
-        var isTruncated: Bool
         /// The records answering the question; CNAMEs are followed by the server, so only their ends are here.
         var records: [Record]
     }
@@ -57,7 +54,7 @@ enum DNSMessage {
     static func response(_ bytes: [UInt8], type: RecordType) throws(MalformedMessage) -> Response {
         var reader = Reader(bytes: bytes)
         let id = try reader.uint16()
-        let flags = try reader.uint16()
+        try reader.skip(2)
         let questions = try reader.uint16()
         let answers = try reader.uint16()
         try reader.skip(4)
@@ -91,8 +88,7 @@ enum DNSMessage {
             }
             reader.offset = end
         }
-        return Response(
-            id: id, responseCode: UInt8(flags & 0x000f), isTruncated: flags & 0x0200 != 0, records: records)
+        return Response(id: id, records: records)
     }
 
     private struct Reader {
