@@ -3,7 +3,8 @@
 # throw-away test certificates; systemd-analyze to verify the unit file; python3 with venv, whose http.server also
 # stands in for backends; squid, tinyproxy, microsocks and dante-server as upstream proxies; chromium, headless, for
 # the dashboard), the Python tools of
-# scripts/python-tools.txt into .build-venv/ when they are not there yet (hadolint, kubernetes-validate, schemathesis),
+# scripts/python-tools.txt into .build-venv/ when they are not there yet (hadolint, kubernetes-validate, schemathesis,
+# dnslib for the loopback DNS server scripts/dns-server.py),
 # builds the switchyard binary the process tests run, then runs `swift test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."

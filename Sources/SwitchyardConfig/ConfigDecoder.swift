@@ -14,6 +14,7 @@ struct DecodedConfig {
 struct ConfigDecoder {
     private static let rootKeys = [
         "log", "admin", "workers", "pid_file", "reload", "transport", "destinations", "listeners", "pools", "triggers",
+        "dns",
     ]
     private static let listenerKeys = [
         "name", "mode", "listen", "pool", "routes", "protocols", "tls", "add_forwarded", "auth", "max_connections",
@@ -23,7 +24,7 @@ struct ConfigDecoder {
     private static let poolKeys = [
         "policy", "policy_options", "max_connections_per_target", "keepalive", "host_header", "timeouts", "retries",
         "tls_verify", "ca", "on_all_unhealthy", "health_check", "initial", "outlier_detection", "unreachable_ejection",
-        "circuit_breaker", "push_back", "rate_limits", "queue", "sticky", "targets", "header_rules",
+        "circuit_breaker", "push_back", "rate_limits", "queue", "sticky", "targets", "header_rules", "discover",
     ]
     private static let policyOptionKeys = [
         "history_window", "history_size", "history_max_total_entries", "hash_key", "load_factor", "slow_start",
@@ -77,6 +78,7 @@ struct ConfigDecoder {
             transport.read("expect_continue_timeout", into: &config.transport.expectContinueTimeout)
         }
         if let destinations = destinations(top) { config.destinations = destinations }
+        if let dns = dns(top) { config.dns = dns }
         config.listeners = top.list("listeners")?.map(listener) ?? []
         config.pools = top.mapping("pools", keys: nil)?.entries.map(pool) ?? []
         config.triggers = triggers(top)
@@ -205,7 +207,8 @@ struct ConfigDecoder {
         pool.resilience = resilience(fields)
         pool.sticky = sticky(fields)
         pool.headerRules = headerRules(fields)
-        pool.targets = fields.list("targets", required: true)?.map(target) ?? []
+        pool.discover = discover(fields)
+        pool.targets = fields.list("targets", required: pool.discover == nil)?.map(target) ?? []
         return pool
     }
 

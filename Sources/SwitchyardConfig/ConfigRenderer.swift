@@ -41,6 +41,7 @@ struct ConfigRenderer {
         add(1, "tls_handshake_timeout: \(DurationText.format(config.transport.tlsHandshakeTimeout))")
         add(1, "expect_continue_timeout: \(DurationText.format(config.transport.expectContinueTimeout))")
         write(config.destinations, indent: 0)
+        write(config.dns)
         add(0, config.listeners.isEmpty ? "listeners: []" : "listeners:")
         for listener in config.listeners { write(listener) }
         add(0, config.pools.isEmpty ? "pools: {}" : "pools:")
@@ -151,6 +152,7 @@ struct ConfigRenderer {
             add(3, "on_target_down: \(sticky.onTargetDown.rawValue)")
         }
         write(pool.headerRules, indent: 2)
+        if let discover = pool.discover { write(discover) }
         add(2, pool.targets.isEmpty ? "targets: []" : "targets:")
         for target in pool.targets {
             add(3, "- weight: \(target.weight)")

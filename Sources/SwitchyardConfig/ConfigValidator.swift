@@ -29,6 +29,7 @@ struct ConfigValidator {
             report("must not be negative", at: "transport.expect_continue_timeout")
         }
         check(config.destinations, at: "destinations", users: nil)
+        check(config.dns)
         var nameOwners: [String: Int] = [:]
         var addressOwners: [ListenAddress: String] = [:]
         for (index, listener) in config.listeners.enumerated() {
@@ -76,6 +77,9 @@ struct ConfigValidator {
             let listeners = config.listeners.filter { $0.usedPools.contains(pool.name) }
             check(pool, at: path, usedBy: Set(listeners.map(\.mode)))
             if let sticky = pool.sticky { check(sticky, at: path, usedBy: listeners) }
+            if let discover = pool.discover {
+                check(discover, at: path, usedBy: listeners, hasDNSServers: !config.dns.servers.isEmpty)
+            }
         }
         check(config.triggers, pools: config.pools, listeners: config.listeners)
     }
@@ -191,7 +195,9 @@ struct ConfigValidator {
         atLeast(0, pool.keepAlive.maxIdlePerDestination, at: "\(path).keepalive.max_idle_per_destination")
         atLeast(0, pool.keepAlive.maxIdleTotal, at: "\(path).keepalive.max_idle_total")
         positive(pool.keepAlive.idleTimeout, at: "\(path).keepalive.idle_timeout")
-        if pool.targets.isEmpty { report("must list at least one target", at: "\(path).targets") }
+        if pool.targets.isEmpty, pool.discover == nil {
+            report("must list at least one target (or discover them)", at: "\(path).targets")
+        }
         var firstIndexByID: [String: Int] = [:]
         for (index, target) in pool.targets.enumerated() {
             let targetPath = ConfigPath.index(index, in: "\(path).targets")

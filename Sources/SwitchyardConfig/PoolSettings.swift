@@ -17,6 +17,8 @@ public struct PoolSettings: Sendable, Equatable {
     /// Sticky sessions; nil balances every request on its own.
     public var sticky: StickySettings?
     public var targets: [TargetSettings]
+    /// Where the targets come from when DNS names them; nil for a pool whose targets are only those listed.
+    public var discover: DiscoverSettings?
     /// Headers edited on the requests sent to this pool's targets and on their responses (applied after the
     /// listener's and the route's on requests, before them on responses).
     public var headerRules = HeaderRules()

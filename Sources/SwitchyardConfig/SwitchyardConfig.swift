@@ -14,6 +14,8 @@ public struct SwitchyardConfig: Sendable, Equatable {
     public var transport: TransportSettings
     /// Where forward listeners without their own `destinations` may connect.
     public var destinations: DestinationSettings
+    /// How host names are resolved and cached.
+    public var dns: DNSSettings = .default
     public var listeners: [ListenerSettings]
     public var pools: [PoolSettings]
     /// Traffic and schedule triggers that call webhooks and act on pools.

@@ -17,6 +17,8 @@ final class RuntimeGeneration: Sendable {
     let listenerSettings: [ProxyListenerSettings]
     /// The active health checks of the pools that have them, by pool name.
     let healthCheckers: [String: PoolHealthChecker]
+    /// Resolves the names the pools dial; kept, cache and all, by the next generation when `dns` stays the same.
+    let resolver: HostResolver
     private let sweepLoop: any EventLoop
     private let sweeps = LockedValue<[RepeatedTask]>([])
 
@@ -27,12 +29,15 @@ final class RuntimeGeneration: Sendable {
         tlsSources: [TLSContextSource?], selfEndpoints: SelfEndpoints, metrics: TrafficMetrics, logger: Logger
     ) throws {
         self.config = config
+        let resolver =
+            previous.flatMap { $0.config.dns == config.dns ? $0.resolver : nil } ?? config.dns.makeResolver()
+        self.resolver = resolver
         var pools: [String: UpstreamPool] = [:]
         for pool in config.pools {
             pools[pool.name] = try Self.makePool(
                 pool, transport: config.transport, eventLoops: eventLoops,
                 metrics: metrics.pool(pool.name, targetIDs: pool.targets.map(\.id)), previous: previous?.pools[pool.name],
-                logger: logger)
+                resolver: resolver, logger: logger)
         }
         self.pools = pools
         let poolRules = Dictionary(
@@ -58,8 +63,9 @@ final class RuntimeGeneration: Sendable {
         self.sweepLoop = eventLoops[0]
     }
 
-    /// Starts the health checks, and the sweeps that end ejections and open circuits on time.
-    func start() {
+    /// Starts the health checks, the sweeps that end ejections and open circuits on time, and the DNS lookups of
+    /// pools that discover their targets (whose findings go to `onDiscovered`).
+    func start(onDiscovered: @escaping PoolDiscovery.Handler) {
         for checker in healthCheckers.values { checker.start() }
         let tasks = pools.values.compactMap { pool in
             pool.balancer.guards.map { guards in
@@ -68,10 +74,16 @@ final class RuntimeGeneration: Sendable {
                 }
             }
         }
-        sweeps.withLock { $0 = tasks }
+        let discoveries = config.pools.compactMap { pool in
+            pool.discover.map {
+                PoolDiscovery(pool: pool.name, settings: $0, targets: pool.targets, resolver: resolver)
+                    .schedule(on: sweepLoop, onChange: onDiscovered)
+            }
+        }
+        sweeps.withLock { $0 = tasks + discoveries }
     }
 
-    /// Stops the health checks and sweeps.
+    /// Stops the health checks, sweeps and lookups.
     func stop() {
         for checker in healthCheckers.values { checker.stop() }
         for task in sweeps.withLock({ $0 }) { task.cancel() }
@@ -149,7 +161,7 @@ final class RuntimeGeneration: Sendable {
 
     private static func makePool(
         _ pool: PoolSettings, transport: TransportSettings, eventLoops: [any EventLoop], metrics: PoolMetrics,
-        previous: UpstreamPool?, logger: Logger
+        previous: UpstreamPool?, resolver: HostResolver, logger: Logger
     ) throws -> UpstreamPool {
         let options = pool.policyOptions
         let clock = SystemClock()
@@ -235,6 +247,7 @@ final class RuntimeGeneration: Sendable {
             requestLimits: pool.resilience.rateLimits.requestRateLimits(clock: clock),
             waitQueue: pool.resilience.waitQueue,
             metrics: metrics,
+            resolver: resolver,
             logger: logger
         )
     }

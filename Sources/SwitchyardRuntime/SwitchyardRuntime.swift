@@ -238,7 +238,7 @@ public final class SwitchyardRuntime: Sendable {
             listener.retire(after: grace)
         }
         previous.stop()
-        if started { next.start() }
+        if started { next.start(onDiscovered: discoveryHandler) }
         if group !== oldWorkers {
             workers.withLock { $0 = group }
             memoryTrimmer.withLock { trimmer in
@@ -286,7 +286,7 @@ public final class SwitchyardRuntime: Sendable {
                 try listener.bind(on: group)
                 selfEndpoints.add(listener.localAddress)
             }
-            generation.withLock { $0.start() }
+            generation.withLock { $0.start(onDiscovered: discoveryHandler) }
             hasStarted.store(true, ordering: .relaxed)
             triggerEngine.start(self)
         } catch {

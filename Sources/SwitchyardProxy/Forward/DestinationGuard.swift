@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif
 import NIOCore
-import NIOPosix
 import SwitchyardTraffic
 
 /// A forward listener's destination policy at work. A destination is screened by name when the request is planned
@@ -48,21 +42,14 @@ public final class DestinationGuard: Sendable {
         return deny(request, rule: rule, address: nil)
     }
 
-    /// Resolves the destination (an address literal is not looked up) and keeps the addresses the policy allows, in
-    /// the resolver's order; fails with `UpstreamFailure.denied` when it allows none, or `.dnsFailure`.
-    func resolve(_ check: Check, on eventLoop: any EventLoop) -> EventLoopFuture<[SocketAddress]> {
+    /// Resolves the destination with `resolver` (an address literal is not looked up) and keeps the addresses the
+    /// policy allows, in the resolver's order; fails with `UpstreamFailure.denied` when it allows none, or
+    /// `.dnsFailure`. Every address is checked, each time: a cached verdict could be rebound.
+    func resolve(
+        _ check: Check, with resolver: HostResolver, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<[SocketAddress]> {
         let request = check.request
-        let lookup: EventLoopFuture<[SocketAddress]>
-        if let literal = try? SocketAddress(ipAddress: request.host, port: request.port) {
-            lookup = eventLoop.makeSucceededFuture([literal])
-        } else {
-            lookup = NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) { [host = request.host, port = request.port] in
-                try HostLookup.addresses(of: host, port: port)
-            }
-        }
-        return lookup.flatMapErrorThrowing { _ in
-            throw UpstreamFailure.dnsFailure(host: request.host)
-        }.flatMapThrowing { addresses in
+        return resolver.addresses(of: request.host, port: request.port, on: eventLoop).flatMapThrowing { addresses in
             var denial: (rule: String, address: IPAddress)?
             let allowed = addresses.filter { socketAddress in
                 guard let address = IPAddress(socketAddress) else { return false }
@@ -100,64 +87,6 @@ struct DestinationDenial: Error, CustomStringConvertible {
         let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         let resolved = address.map { $0.description == host ? "" : " (\($0))" } ?? ""
         return "destination \(authority)\(resolved) denied by rule \(rule)"
-    }
-}
-
-/// Gives a connection attempt addresses already resolved and checked, instead of looking the name up again.
-struct CheckedAddressResolver: Resolver, Sendable {
-    let addresses: [SocketAddress]
-    let eventLoop: any EventLoop
-
-    func initiateAQuery(host: String, port: Int) -> EventLoopFuture<[SocketAddress]> {
-        eventLoop.makeSucceededFuture(addresses.filter { $0.protocol == .inet })
-    }
-
-    func initiateAAAAQuery(host: String, port: Int) -> EventLoopFuture<[SocketAddress]> {
-        eventLoop.makeSucceededFuture(addresses.filter { $0.protocol == .inet6 })
-    }
-
-    func cancelQueries() {}
-}
-
-/// A blocking `getaddrinfo`, run off the event loop.
-enum HostLookup {
-    struct Failed: Error {
-        var code: Int32
-    }
-
-    static func addresses(of host: String, port: Int) throws -> [SocketAddress] {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        #if canImport(Glibc)
-            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        #else
-            hints.ai_socktype = SOCK_STREAM
-        #endif
-        hints.ai_protocol = Int32(IPPROTO_TCP)
-        var list: UnsafeMutablePointer<addrinfo>?
-        let code = getaddrinfo(host, String(port), &hints, &list)
-        guard code == 0, let first = list else { throw Failed(code: code) }
-        defer { freeaddrinfo(first) }
-        var addresses: [SocketAddress] = []
-        var entry: UnsafeMutablePointer<addrinfo>? = first
-        while let info = entry {
-            if let raw = info.pointee.ai_addr {
-                switch info.pointee.ai_family {
-                case AF_INET:
-                    raw.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
-                        addresses.append(SocketAddress($0.pointee, host: host))
-                    }
-                case AF_INET6:
-                    raw.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
-                        addresses.append(SocketAddress($0.pointee, host: host))
-                    }
-                default:
-                    break
-                }
-            }
-            entry = info.pointee.ai_next
-        }
-        return addresses
     }
 }
 

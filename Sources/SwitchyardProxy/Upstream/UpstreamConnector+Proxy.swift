@@ -41,7 +41,12 @@ extension UpstreamConnector {
         if let source = route.sourceAddress {
             bootstrap = bootstrap.bind(to: source)
         }
-        let connected = bootstrap.connect(host: proxy.host, port: proxy.port).flatMapErrorThrowing { error in
+        // The proxy's own name goes through the route's resolver (and its cache) like any name dialled directly.
+        let connected = route.resolver.addresses(of: proxy.host, port: proxy.port, on: eventLoop).assumeIsolated()
+            .flatMap { addresses in
+                bootstrap.resolver(ResolvedAddresses(addresses: addresses, eventLoop: eventLoop))
+                    .connect(host: proxy.host, port: proxy.port)
+            }.nonisolated().flatMapErrorThrowing { error in
             handshake?.abandon(error)
             throw failure(Self.reason(forConnectError: error, to: proxy, route: route))
         }

@@ -22,11 +22,12 @@ enum UpstreamConnector {
     /// Connects to `host:port`, bound to the route's source address if it has one, through the route's upstream
     /// proxy if it has one; the future completes only once the path is usable (the proxy's handshake done). The
     /// returned channel lives on `eventLoop` (the client's), so relaying needs no locks. `initializer` runs before
-    /// the channel carries anything. With a destination `check` and no upstream proxy, the host is resolved first
-    /// and only addresses the policy allows are dialled (the future fails with `UpstreamFailure.denied` when none
-    /// is); an upstream proxy resolves the name itself, so then only the name was checked (when planned). The
-    /// route's own connect timeout overrides `timeout`. `transport` turns on TCP keep-alive and bounds the TLS
-    /// handshake (a handshake not done in time fails the channel with `TLSHandshakeTimeout`).
+    /// the channel carries anything. Without an upstream proxy, the host is resolved by the route's resolver (cached)
+    /// and its addresses raced (Happy Eyeballs); with a destination `check`, only addresses the policy allows are
+    /// dialled (the future fails with `UpstreamFailure.denied` when none is). An upstream proxy resolves the name
+    /// itself, so then only the name was checked (when planned). The route's own connect timeout overrides
+    /// `timeout`. `transport` turns on TCP keep-alive and bounds the TLS handshake (a handshake not done in time
+    /// fails the channel with `TLSHandshakeTimeout`).
     static func connect(
         host: String,
         port: Int,
@@ -65,11 +66,13 @@ enum UpstreamConnector {
         if let source = route.sourceAddress {
             bootstrap = bootstrap.bind(to: source)
         }
-        guard let check else { return bootstrap.connect(host: host, port: port) }
-        return check.owner.resolve(check, on: eventLoop).flatMap { [bootstrap] addresses in
-            bootstrap.resolver(CheckedAddressResolver(addresses: addresses, eventLoop: eventLoop))
+        let addresses =
+            check.map { $0.owner.resolve($0, with: route.resolver, on: eventLoop) }
+            ?? route.resolver.addresses(of: host, port: port, on: eventLoop)
+        return addresses.assumeIsolated().flatMap { addresses in
+            bootstrap.resolver(ResolvedAddresses(addresses: addresses, eventLoop: eventLoop))
                 .connect(host: host, port: port)
-        }
+        }.nonisolated()
     }
 }
 

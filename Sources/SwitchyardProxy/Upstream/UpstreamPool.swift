@@ -33,6 +33,7 @@ public final class UpstreamPool: Sendable {
 
     /// - Parameters:
     ///   - addresses: where each of the balancer's targets is, by target identity.
+    ///   - resolver: resolves the names the pool's targets dial directly.
     public init(
         name: String,
         balancer: TargetPool,
@@ -46,6 +47,7 @@ public final class UpstreamPool: Sendable {
         requestLimits: RequestRateLimits? = nil,
         waitQueue: ConnectionWaitQueue? = nil,
         metrics: PoolMetrics? = nil,
+        resolver: HostResolver = .system,
         logger: Logger = Logger(label: "switchyard")
     ) throws {
         self.name = name
@@ -58,7 +60,7 @@ public final class UpstreamPool: Sendable {
         self.backend = backend
         var routes: [String: UpstreamRoute] = [:]
         for address in addresses {
-            routes[address.id] = try UpstreamRoute(address)
+            routes[address.id] = try UpstreamRoute(address, resolver: resolver)
         }
         self.routes = routes
         self.hasUpstreamProxies = routes.values.contains { $0.proxy != nil }

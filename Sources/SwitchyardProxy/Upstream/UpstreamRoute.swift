@@ -17,9 +17,12 @@ struct UpstreamRoute: Sendable {
     let proxy: UpstreamProxy?
     /// The target's own time to set up a connection, overriding the listener's.
     let connectTimeout: TimeAmount?
+    /// Resolves the names this route dials directly (destinations, or the backend's host).
+    let resolver: HostResolver
 
-    init(_ target: PoolTargetAddress) throws {
+    init(_ target: PoolTargetAddress, resolver: HostResolver = .system) throws {
         self.id = target.id
+        self.resolver = resolver
         self.sourceAddress = try target.sourceIP.map { try SocketAddress(ipAddress: $0, port: 0) }
         self.proxy = target.upstream
         self.connectTimeout = target.connectTimeout

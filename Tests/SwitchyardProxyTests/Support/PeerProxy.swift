@@ -180,8 +180,9 @@ final class PeerProxy {
         """
 
     /// Starts `name` on `port` (or a free one) and waits (up to 15 s) until it accepts connections; tries another
-    /// free port if the program exits first (another test took the port meanwhile).
-    private static func start(
+    /// free port if the program exits first (another test took the port meanwhile). `command` gets the port and the
+    /// peer's private directory, and returns the program and its arguments.
+    static func start(
         _ name: String, port fixedPort: Int? = nil, command: (Int, String) throws -> [String]
     ) async throws -> PeerProxy {
         for _ in 0..<3 {

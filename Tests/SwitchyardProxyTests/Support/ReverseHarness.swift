@@ -84,6 +84,11 @@ final class TestResources {
         return proxy
     }
 
+    func track(_ dns: LoopbackDNSServer) -> LoopbackDNSServer {
+        closers.append { dns.stop() }
+        return dns
+    }
+
     fileprivate func closeAll() async {
         for closer in closers.reversed() { await closer() }
         try? await group.shutdownGracefully()

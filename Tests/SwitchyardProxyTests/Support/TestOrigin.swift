@@ -30,9 +30,11 @@ final class TestOrigin: Sendable {
     private let box: RecorderBox
     let port: Int
 
-    /// Starts the origin; with `tls` it serves HTTPS; with `recordingBytes` it keeps every byte it receives.
+    /// Starts the origin on `host:port` (port 0: a free one); with `tls` it serves HTTPS; with `recordingBytes` it
+    /// keeps every byte it receives.
     static func start(
-        group: any EventLoopGroup, host: String = "127.0.0.1", tls: NIOSSLContext? = nil, recordingBytes: Bool = false
+        group: any EventLoopGroup, host: String = "127.0.0.1", port: Int = 0, tls: NIOSSLContext? = nil,
+        recordingBytes: Bool = false
     ) async throws
         -> TestOrigin
     {
@@ -47,7 +49,7 @@ final class TestOrigin: Sendable {
                     try channel.pipeline.syncOperations.addHandler(OriginHandler(box: box))
                 }
             }
-            .bind(host: host, port: 0).get()
+            .bind(host: host, port: port).get()
         return TestOrigin(channel: channel, box: box)
     }
 
