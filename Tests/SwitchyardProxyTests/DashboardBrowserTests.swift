@@ -4,8 +4,10 @@ import Testing
 /// The dashboard in a real browser: headless Chromium (Debian's `chromium`, installed by `scripts/test.sh`) opens the
 /// page of a running Switchyard, runs its script against the live admin API and the DOM it leaves is checked: the
 /// listeners' routes, every pool with its `auto` state and its three 15-minute charts, every target with its errors by
-/// kind and last check, actions enabled because the API is open, and the section kept for rollouts and triggers. A
-/// screenshot is kept at `.build/test-artifacts/dashboard.png` (its path is printed).
+/// kind and last check, actions enabled because the API is open, a rollout started through the API (its steps and
+/// its commands, enabled because the API is open) and a trigger that fires at once, with its firing and the outcome of
+/// its webhook (to a refusing port). A screenshot is kept at `.build/test-artifacts/dashboard.png` (its path is
+/// printed).
 ///
 /// The browser talks only to loopback: every host but 127.0.0.1 resolves to nothing (`--host-resolver-rules`), background
 /// networking, component updates and sync are off, and the page itself loads nothing from elsewhere.
@@ -33,9 +35,14 @@ struct DashboardBrowserTests {
               api:
                 health_check: { type: http, interval: 200ms, timeout: 1s, target: "http://127.0.0.1:\(origin)/health" }
                 targets: [ { url: "http://127.0.0.1:\(origin)" } ]
+            triggers:
+              - name: api-thin
+                when: { metric: healthy_targets, pool: api, below: 5 }
+                cooldown: 1h
+                webhook: { url: "http://127.0.0.1:\(refusing)/hook", timeout: 1s, retries: 0 }
             """
         }
-        try await withAdminServer(yaml: yaml) { proxy, admin, _, _ in
+        try await withAdminServer(yaml: yaml) { proxy, admin, origin, _ in
             // curl off the cooperative pool: the admin server and the proxy's other tests need its few threads.
             let statuses = try await Subprocess.curlOffPool(
                 ["-o", "/dev/null", "-w", "%{http_code}\\n", "\(proxy.proxyURL)/page?[1-20]"]
@@ -45,6 +52,11 @@ struct DashboardBrowserTests {
                 ["-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: api.local", "\(proxy.proxyURL)/v1/x"])
             #expect(routed.stdout == "200")
             try await Task.sleep(for: .milliseconds(500))  // a few health checks of pool api
+            // A rollout that stays on its first step for the whole test: its commands are live.
+            let rollout =
+                #"{"pool": "api", "targets": [{"url": "http://127.0.0.2:\#(origin.port)"}], "interval_seconds": 3600}"#
+            let started = try await adminCall("POST", "\(admin)/api/v1/rollouts", body: rollout)
+            try #require(started.0 == 201, "\(started)")
 
             let artifacts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .deletingLastPathComponent().appendingPathComponent(".build/test-artifacts")
@@ -70,6 +82,19 @@ struct DashboardBrowserTests {
                 dom.contains(#"data-action="drain" data-pool="app" data-target="http://127.0.0.1:\#(refusing)">Drain"#),
                 "actions enabled: the API is open to this viewer")
             #expect(dom.contains(#"<section id="rollouts">"#))
+            #expect(
+                dom.contains(#"<b>rollout 1</b> pool api <span class="badge b-warn">running</span>"#), "the rollout")
+            #expect(dom.contains("http://127.0.0.2:\(origin.port) (1)"), "the new target in the steps' target sets")
+            #expect(dom.contains(#"<td class="num">2</td><td><span class="badge b-muted">pending</span>"#), "step 2")
+            #expect(dom.contains(#"<td class="num">1</td><td><span class="badge b-warn">running</span>"#), "step 1")
+            #expect(
+                dom.contains(#"data-rollout="1" data-command="pause">Pause"#)
+                    && dom.contains(#"data-rollout="1" data-command="resume" disabled="">Resume"#)
+                    && dom.contains(#"data-rollout="1" data-command="rollback">Roll back"#),
+                "pause and roll back enabled (the API is open), resume disabled (it runs)")
+            #expect(dom.contains(#"<td class="id">api-thin</td><td>traffic</td>"#), "the trigger")
+            #expect(dom.contains(#"<td class="id">api-thin</td><td class="num">"#), "its firing")
+            #expect(dom.contains(#"<span class="badge b-bad">failed after 1 attempt"#), "the firing's webhook outcome")
         }
     }
 
