@@ -40,7 +40,8 @@ struct WebhookSender: Sendable {
                 lastProblem = "\(error)"
             }
         }
-        return "failed after \(webhook.retries + 1) attempts: \(lastProblem)"
+        let attempts = webhook.retries + 1
+        return "failed after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(lastProblem)"
     }
 
     /// `sha256=` and the hex HMAC-SHA256 of `body` keyed with `secret`.
