@@ -115,10 +115,17 @@ struct ConnectionStateMachineTests {
         }
     }
 
-    @Test func aDrainClosesAConnectionBetweenRequestsAndServesAFreshOnesFirstRequest() {
+    @Test func aDrainLetsAConnectionBetweenRequestsLingerAndServesAFreshOnesFirstRequest() {
         var between = Self.machine(after: [.head, .end, .dispatched, .responseHead, .responseEnd])
         #expect(between.state == .idle)
-        #expect(between.quiesce() == .close && between.state == .closing)
+        #expect(between.quiesce() == .lingerThenClose && between.state == .idle, "a request on its way is served")
+        #expect(between.requestHead(keepAlive: true) == .startRequest)
+        _ = between.requestEnd()
+        #expect(between.responseHead(upstreamKeepAlive: true) == .writeResponseHead(keepAlive: false), "its last")
+        #expect(between.responseEnd() == .finishRequest(then: .close))
+        var quiet = Self.machine(after: [.head, .end, .dispatched, .responseHead, .responseEnd])
+        _ = quiet.quiesce()
+        #expect(quiet.headTimedOut(bytesReceived: false) == .close, "nothing came: the linger ends in a silent close")
         var fresh = Machine()
         #expect(fresh.quiesce() == .none, "its request is on its way")
         #expect(fresh.requestHead(keepAlive: true) == .startRequest)

@@ -37,6 +37,8 @@ public struct ConnectionPromiseChecker: Sendable {
     private var requestOpen = false
     private var closeRequested = false
     private var channelClosed = false
+    /// A drain asked an idle connection to linger: the handler's timer closes it unless a request comes first.
+    private var lingering = false
     private var trace: [String] = []
 
     public init() {}
@@ -56,6 +58,10 @@ public struct ConnectionPromiseChecker: Sendable {
     /// - Returns: the broken promise: an idle connection left open with nothing more to serve, or a request never
     ///   finished; nil when none.
     public mutating func finish() -> String? {
+        if case .idle = machine.state, lingering, !machine.inputClosed {
+            // The linger ends as the handler's timer fires on an idle connection.
+            if let broken = check(machine.headTimedOut(bytesReceived: false), after: .headTimedOut) { return broken }
+        }
         if case .idle = machine.state, machine.inputClosed || (machine.quiescing && machine.hasStartedRequest) {
             return "idle with nothing more to serve, yet open: \(trace)"
         }
@@ -65,6 +71,7 @@ public struct ConnectionPromiseChecker: Sendable {
 
     private mutating func check(_ action: ConnectionStateMachine.Action, after event: ConnectionEvent) -> String? {
         trace.append("\(event)→\(action)")
+        if action == .lingerThenClose { lingering = true }
         switch action {
         case .startRequest:
             if requestOpen { return "a request started over another: \(trace)" }

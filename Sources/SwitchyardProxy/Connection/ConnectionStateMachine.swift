@@ -57,6 +57,9 @@ struct ConnectionStateMachine: Sendable {
         case abortRequest
         /// Close the connection; no request is in progress.
         case close
+        /// The listener is draining and the connection is between requests: keep it open a moment longer, so a
+        /// request already on its way is served (its response says `Connection: close`), then close it as idle.
+        case lingerThenClose
         /// The head of a new request never arrived in time: answer 408 and close.
         case answerHeadTimeout
         /// Bytes that are no request arrived between requests: answer 400 and close.
@@ -184,17 +187,18 @@ struct ConnectionStateMachine: Sendable {
         return .none
     }
 
-    /// The listener is shutting down (or moving to other event loops). A connection between requests closes; one
-    /// that has not sent its first request yet (the listener accepted it a moment ago) is served that one request,
-    /// its head bounded by `header_read` as always, and closes after it.
+    /// The listener is shutting down (or moving to other event loops). A connection between requests lingers a
+    /// moment and closes (closing it at once would cut a keep-alive request the client is sending at that instant:
+    /// it would see its reused connection close with no answer); one that has not sent its first request yet (the
+    /// listener accepted it a moment ago) is served that one request, its head bounded by `header_read` as always.
+    /// Either way the request served during the drain is the connection's last.
     mutating func quiesce() -> Action {
         quiescing = true
         switch state {
         case .idle where !hasStartedRequest:
             return .none
         case .idle:
-            state = .closing
-            return .close
+            return .lingerThenClose
         case .active, .tunnel, .closing:
             return .none
         }

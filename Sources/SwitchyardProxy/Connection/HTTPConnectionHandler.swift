@@ -65,6 +65,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     private var readPending = false
     /// Ends the wait for a request head (`header_read`) and idle keep-alive connections (`idle`).
     private var timer: DeadlineTimer?
+    /// How long an idle keep-alive connection stays open once its listener drains.
+    static let drainLinger = TimeAmount.seconds(1)
     /// The listener's connections whose head is still incomplete after a read, and whether this one holds a place.
     private let incompleteHeads: ConnectionLimiter?
     private var holdsIncompleteHead = false
@@ -368,6 +370,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         switch action {
         case .close:
             context.close(promise: nil)
+        case .lingerThenClose:
+            // The idle timeout, brought forward: an idle connection times out silently; bytes arriving in time
+            // start a request as usual.
+            timer?.set(context.eventLoop.now + min(settings.idleTimeout, Self.drainLinger))
         case .abortRequest:
             abortCurrent(message)
             context.close(promise: nil)

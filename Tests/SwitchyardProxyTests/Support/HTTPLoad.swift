@@ -11,9 +11,6 @@ struct Answer: Sendable {
     /// When the request was sent and when its response was complete.
     var sent: ContinuousClock.Instant
     var received: ContinuousClock.Instant
-    /// The request went out a second time, on a new connection: the server had closed the kept-alive one as the
-    /// request went out (`NoResponse`).
-    var retried = false
 
     /// Whether the server closes the connection after this response.
     var closes: Bool { status == 0 || headers["connection"]?.lowercased() == "close" }
@@ -103,16 +100,14 @@ enum HTTPLoad {
     }
 
     /// `clients` clients, client `n` sending `request(n)` one after another (pausing `pause` after each) over
-    /// keep-alive connections for `duration`, and opening a new connection whenever the server closes one. With
-    /// `retryingDrained`, a request that got `NoResponse` on a reused connection is sent again on a new one, as
-    /// HTTP clients do (its answer is marked `retried`).
+    /// keep-alive connections for `duration`, and opening a new connection whenever the server closes one (after a
+    /// response saying so; a request cut short is not sent again).
     /// - Returns: every answer; a failed exchange is one with status 0.
     static func run(
         port: Int,
         clients: Int,
         for duration: Duration,
         pause: Duration = .zero,
-        retryingDrained: Bool = false,
         request: @escaping @Sendable (Int) -> String
     ) async throws -> [Answer] {
         let deadline = ContinuousClock.now + duration
@@ -121,21 +116,10 @@ enum HTTPLoad {
             var client: RawClient?
             while ContinuousClock.now < deadline {
                 let sent = ContinuousClock.now
-                let reused = client != nil
                 do {
                     let connection = try client ?? RawClient(port: port)
                     client = connection
                     answers.append(try connection.exchange(request(index)))
-                } catch is NoResponse where reused && retryingDrained {
-                    do {
-                        let connection = try RawClient(port: port)
-                        client = connection
-                        var answer = try connection.exchange(request(index))
-                        answer.retried = true
-                        answers.append(answer)
-                    } catch {
-                        answers.append(Answer(status: 0, headers: [:], body: "retried: \(error)", sent: sent, received: .now))
-                    }
                 } catch {
                     answers.append(Answer(status: 0, headers: [:], body: "\(error)", sent: sent, received: .now))
                 }
