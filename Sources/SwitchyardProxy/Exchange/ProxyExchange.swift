@@ -163,17 +163,19 @@ final class ProxyExchange {
         request.headerRewrites?.request.apply(to: &head.headers, request.headerValues)
         connection.handler.send(.head(request.lease.route.head(head, to: request.destination)))
         let timeout = request.pool.backend.expectContinueTimeout
-        guard timeout <= .zero || !head.headers[canonicalForm: "expect"].contains(where: { $0.lowercased() == "100-continue" })
+        // A plain scan first: most requests have no `Expect`, and splitting header values allocates.
+        guard timeout > .zero, head.headers.contains(name: "expect"),
+            head.headers[canonicalForm: "expect"].contains(where: { $0.equalsIgnoringASCIICase("100-continue") })
         else {
-            connection.handler.flush()
-            continueWait = eventLoop.assumeIsolated().scheduleTask(in: timeout) {
-                guard !self.isOver, let upstream = self.upstream, self.continueWait != nil else { return }
-                self.continueWait = nil
-                self.sendPending(to: upstream)
-            }
+            sendPending(to: connection)
             return
         }
-        sendPending(to: connection)
+        connection.handler.flush()
+        continueWait = eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+            guard !self.isOver, let upstream = self.upstream, self.continueWait != nil else { return }
+            self.continueWait = nil
+            self.sendPending(to: upstream)
+        }
     }
 
     /// Sends the parts that waited (for a connection, or for a `100 Continue`) and asks for more of the body.
