@@ -24,7 +24,9 @@ struct ProcessTests {
         let clients = try (0..<40).map { _ in try RawClient(port: port) }
         try await Task.sleep(for: .milliseconds(500))
         func cpuTicks() throws -> Int {
-            let stat = try String(contentsOfFile: "/proc/\(proxy.pid)/stat", encoding: .utf8)
+            guard let stat = try? String(contentsOfFile: "/proc/\(proxy.pid)/stat", encoding: .utf8) else {
+                throw SwitchyardProcess.Failure(description: "the proxy exited; its output:\n\(proxy.output.suffix(20).joined(separator: "\n"))")
+            }
             let fields = stat[stat.lastIndex(of: ")")!...].split(separator: " ")
             return Int(fields[12])! + Int(fields[13])!  // utime + stime, after the name
         }

@@ -211,9 +211,11 @@ final class PeerProxy {
     /// Ends the program (SIGTERM, then SIGKILL after 5 s), waits for it, and removes its directory. Idempotent.
     func stop() {
         if pid > 0 {
-            kill(pid, SIGTERM)
-            let deadline = ContinuousClock.now + .seconds(5)
             var status: Int32 = 0
+            // Signal only a child of ours that still runs: once reaped, its PID may belong to another process (the
+            // PID space is 32,768 and the suite starts thousands), such as another test's Switchyard.
+            if waitpid(pid, &status, WNOHANG) == 0 { kill(pid, SIGTERM) }
+            let deadline = ContinuousClock.now + .seconds(5)
             while waitpid(pid, &status, WNOHANG) == 0 {
                 if ContinuousClock.now > deadline { kill(pid, SIGKILL) }
                 usleep(10_000)
