@@ -43,6 +43,9 @@ public final class SwitchyardRuntime: Sendable {
     let logger: Logger
     /// The config file the runtime was started from, where API changes are written back with `admin.persist`.
     let configFile: String?
+    /// The config file's signature when the runtime was made, right after the config was read: the file watcher's
+    /// starting point, so a save between startup and the watcher's first check is still a change.
+    private let configFileAtStart: FileSignature?
     private let shutdownGracePeriod: Duration
     /// Returns memory freed after bursts to the system; runs on the current worker group.
     private let memoryTrimmer: Mutex<MemoryTrimmer>
@@ -61,6 +64,7 @@ public final class SwitchyardRuntime: Sendable {
     public init(config: SwitchyardConfig, configFile: String? = nil, logger: Logger) throws {
         self.logger = logger
         self.configFile = configFile
+        self.configFileAtStart = configFile.flatMap(FileSignature.init(path:))
         let workers = WorkerGroup(workers: config.workers)
         self.workers = Mutex(workers)
         self.history = Mutex(ConfigHistory(initial: config, appliedAt: time(nil)))
@@ -375,7 +379,10 @@ public final class SwitchyardRuntime: Sendable {
         ]
         if process.watch {
             if let configFile {
-                services.append(ConfigWatchService(path: configFile, interval: process.watchInterval, reloader: reloader))
+                services.append(
+                    ConfigWatchService(
+                        path: configFile, initial: configFileAtStart, interval: process.watchInterval,
+                        reloader: reloader))
             } else {
                 logger.warning("reload.watch is on but there is no config file to watch")
             }
