@@ -8,10 +8,12 @@ the venv's python (dnslib from scripts/python-tools.txt).
 FILE maps names to records, e.g.
     {"app.test": [{"type": "A", "address": "127.0.0.1", "ttl": 0},
                   {"type": "SRV", "target": "app.test", "port": 8080, "priority": 0, "weight": 1}]}
-A name not in the file is NXDOMAIN; a name without records of the asked type answers NOERROR with none. Only
+A name not in the file is NXDOMAIN; a name without records of the asked type answers NOERROR with none. A UDP
+answer over 512 bytes (RFC 1035's limit without EDNS) is sent empty with the TC flag, as real servers do, so the
+client asks again over TCP. Only
 loopback addresses (127.0.0.0/8, ::1) are ever answered: any other address in the file is an error for that query
 (SERVFAIL), so no test can point anything off the machine. Each question is logged on standard output as
-`query NAME TYPE`, which tests read to count lookups.
+`query NAME TYPE PROTOCOL` (udp or tcp), which tests read to count lookups.
 """
 
 import argparse
@@ -23,7 +25,7 @@ import threading
 import time
 
 from dnslib import AAAA, A, QTYPE, RCODE, RR, SRV, DNSLabel
-from dnslib.server import BaseResolver, DNSLogger, DNSServer
+from dnslib.server import BaseResolver, DNSHandler, DNSLogger, DNSServer
 
 
 OUTPUT = threading.Lock()
@@ -34,6 +36,11 @@ def say(line):
     with OUTPUT:
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
+
+
+class ClassicHandler(DNSHandler):
+    """Truncates UDP answers to 512 bytes; TCP answers are whole."""
+    udplen = 512
 
 
 class FileResolver(BaseResolver):
@@ -62,7 +69,7 @@ class FileResolver(BaseResolver):
         reply = request.reply()
         question = request.q
         kind = QTYPE[question.qtype]
-        say(f"query {str(question.qname).rstrip('.')} {kind}")
+        say(f"query {str(question.qname).rstrip('.')} {kind} {handler.protocol}")
         records = self.current()
         if question.qname not in records:
             reply.header.rcode = RCODE.NXDOMAIN
@@ -102,8 +109,8 @@ def main():
     # listener, so a port another server holds fails here, before anything is bound. The line printed once both
     # are bound is what the tests wait for.
     servers = [
-        DNSServer(resolver, address="127.0.0.1", port=arguments.port, tcp=True, logger=quiet),
-        DNSServer(resolver, address="127.0.0.1", port=arguments.port, logger=quiet),
+        DNSServer(resolver, address="127.0.0.1", port=arguments.port, tcp=True, logger=quiet, handler=ClassicHandler),
+        DNSServer(resolver, address="127.0.0.1", port=arguments.port, logger=quiet, handler=ClassicHandler),
     ]
     for server in servers:
         server.start_thread()

@@ -25,6 +25,13 @@ struct DNSMessageTests {
         #expect(reply.records == [.service(target: "a.test", port: 8080, priority: 1, weight: 2, ttl: 30)])
         let addresses = try DNSMessage.response(Self.srvReply, type: .a)
         #expect(addresses.records == [.address(IPAddress(v4: 0x7f00_0001), ttl: 30)], "only the type asked for")
+        #expect(!reply.isTruncated)
+    }
+
+    @Test func theTruncatedFlagIsRead() throws {
+        // A header alone with TC (0x02 in the third byte) set, as a server sends an answer too big for UDP.
+        let truncated = try DNSMessage.response([0x12, 0x34, 0x83, 0x80, 0, 0, 0, 0, 0, 0, 0, 0], type: .a)
+        #expect(truncated.isTruncated && truncated.records.isEmpty)
     }
 
     @Test func malformedRepliesAreRefused() {

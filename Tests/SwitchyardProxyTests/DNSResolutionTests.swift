@@ -40,6 +40,22 @@ struct DNSResolutionTests {
         }
     }
 
+    /// Forty addresses do not fit in a 512-byte datagram: the server answers over UDP with the TC flag and no
+    /// records, and the proxy asks again over TCP for the whole answer.
+    @Test func anAnswerTooBigForADatagramIsAskedForAgainOverTCP() async throws {
+        try await withResources { resources in
+            let origin = resources.track(try await TestOrigin.start(group: resources.group))
+            let addresses = (1...40).map { LoopbackDNSServer.Record.a("127.0.0.\($0)", ttl: 60) }
+            let dns = resources.track(try await LoopbackDNSServer.start(["many.test": addresses]))
+            let proxy = resources.track(try await ProxyHarness(yaml: forwardYAML(dns: dns)))
+            let response = try await get(proxy, "http://many.test:\(origin.port)/hello")
+            #expect(response.status == 200, "\(dns.log)")
+            #expect(dns.queries(for: "many.test", type: "A", over: "udp") == 1, "\(dns.log)")
+            #expect(dns.queries(for: "many.test", type: "A", over: "tcp") == 1, "the truncated answer is asked again")
+            #expect(dns.queries(for: "many.test", type: "AAAA", over: "tcp") == 0, "an empty AAAA answer fits")
+        }
+    }
+
     @Test func aZeroTTLIsAskedAgainAndMinTTLKeepsItLonger() async throws {
         try await withResources { resources in
             let origin = resources.track(try await TestOrigin.start(group: resources.group))

@@ -28,6 +28,8 @@ enum DNSMessage {
         var id: UInt16
         /// The records answering the question; CNAMEs are followed by the server, so only their ends are here.
         var records: [Record]
+        /// The TC flag: the whole answer did not fit in the UDP datagram, and is to be asked for again over TCP.
+        var isTruncated = false
     }
 
     struct MalformedMessage: Error {}
@@ -54,7 +56,7 @@ enum DNSMessage {
     static func response(_ bytes: [UInt8], type: RecordType) throws(MalformedMessage) -> Response {
         var reader = Reader(bytes: bytes)
         let id = try reader.uint16()
-        try reader.skip(2)
+        let flags = try reader.uint16()
         let questions = try reader.uint16()
         let answers = try reader.uint16()
         try reader.skip(4)
@@ -88,7 +90,7 @@ enum DNSMessage {
             }
             reader.offset = end
         }
-        return Response(id: id, records: records)
+        return Response(id: id, records: records, isTruncated: flags & 0x0200 != 0)
     }
 
     private struct Reader {

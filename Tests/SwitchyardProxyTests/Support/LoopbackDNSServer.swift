@@ -92,14 +92,16 @@ final class LoopbackDNSServer {
         try Self.write(records, to: recordsPath)
     }
 
-    /// What the server wrote: a `query NAME TYPE` line per question, and any problem with the records.
+    /// What the server wrote: a `query NAME TYPE PROTOCOL` line per question, and any problem with the records.
     var log: String { peer.output }
 
-    /// How many questions for `name` (of `type`, when given) the server has answered so far.
-    func queries(for name: String, type: String? = nil) -> Int {
+    /// How many questions for `name` (of `type`, and over `transport`, `udp` or `tcp`, when given) the server has
+    /// answered so far.
+    func queries(for name: String, type: String? = nil, over transport: String? = nil) -> Int {
         log.split(separator: "\n").filter { line in
             let words = line.split(separator: " ")
-            return words.count == 3 && words[0] == "query" && words[1] == name && (type.map { words[2] == $0 } ?? true)
+            return words.count == 4 && words[0] == "query" && words[1] == name && (type.map { words[2] == $0 } ?? true)
+                && (transport.map { words[3] == $0 } ?? true)
         }.count
     }
 
