@@ -13,7 +13,7 @@ struct DecodedConfig {
 /// Maps a composed YAML document onto the config model: the valid keys at every level and which field each sets.
 struct ConfigDecoder {
     private static let rootKeys = [
-        "log", "admin", "workers", "pid_file", "reload", "transport", "destinations", "listeners", "pools", "triggers",
+        "log", "admin", "workers", "max_open_files", "pid_file", "reload", "transport", "destinations", "listeners", "pools", "triggers",
         "dns",
     ]
     private static let listenerKeys = [
@@ -63,6 +63,12 @@ struct ConfigDecoder {
             admin.read("config_history", into: &config.admin.configHistory)
         }
         top.read("workers", into: &config.workers)
+        top.read("max_open_files", into: &config.process.maxOpenFiles) { node throws(ValueError) -> Int? in
+            let text = try YAMLScalar.string(node)
+            if text == "auto" { return nil }
+            guard let files = Int(text) else { throw ValueError("expected auto or a whole number, got \"\(text)\"") }
+            return files
+        }
         top.read("pid_file", into: &config.process.pidFile)
         if let reload = top.mapping("reload", keys: ["watch", "interval"]) {
             reload.read("watch", into: &config.process.watch)

@@ -32,6 +32,7 @@ struct ConfigRenderer {
         add(1, "per_host_metrics: \(config.admin.perHostMetrics)")
         add(1, "config_history: \(config.admin.configHistory)")
         add(0, "workers: \(config.workers)")
+        add(0, "max_open_files: \(config.process.maxOpenFiles.map(String.init) ?? "auto")")
         if let pidFile = config.process.pidFile { add(0, "pid_file: \(DoubleQuoted.string(pidFile))") }
         add(0, "reload:")
         add(1, "watch: \(config.process.watch)")

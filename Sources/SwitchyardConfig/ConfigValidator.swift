@@ -18,6 +18,9 @@ struct ConfigValidator {
         if config.listeners.isEmpty { report("no listeners; define at least one under \"listeners\"", at: "listeners") }
         atLeast(0, config.workers, at: "workers")
         if config.workers > 1024 { report("must be at most 1024, got \(config.workers)", at: "workers") }
+        if let files = config.process.maxOpenFiles, !(256...(1 << 20)).contains(files) {
+            report("must be auto or between 256 and 1048576, got \(files)", at: "max_open_files")
+        }
         if config.process.pidFile?.isEmpty == true { report("must not be empty", at: "pid_file") }
         positive(config.process.watchInterval, at: "reload.interval")
         let keepalive = config.transport.tcpKeepalive

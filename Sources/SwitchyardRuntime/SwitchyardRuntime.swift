@@ -38,6 +38,8 @@ public final class SwitchyardRuntime: Sendable {
     let triggerEngine = TriggerEngine()
     /// Prometheus metrics and `/stats` windows of all listeners and pools.
     public let metrics: TrafficMetrics
+    /// The `process_*` metrics next to `metrics`.
+    let processMetrics: ProcessMetrics
     /// The process's own listener and admin addresses, which forward listeners never dial.
     let selfEndpoints: SelfEndpoints
     let logger: Logger
@@ -71,6 +73,7 @@ public final class SwitchyardRuntime: Sendable {
         self.shutdownGracePeriod = config.listeners.map(\.timeouts.shutdown).max() ?? .seconds(30)
         let metrics = TrafficMetrics(perHostLimit: config.admin.perHostMetrics)
         self.metrics = metrics
+        self.processMetrics = ProcessMetrics(registry: metrics.registry)
         let selfEndpoints = SelfEndpoints()
         self.selfEndpoints = selfEndpoints
         for listener in config.listeners { selfEndpoints.add(listener.listen) }
@@ -158,6 +161,11 @@ public final class SwitchyardRuntime: Sendable {
     }
 
     private func swap(to config: SwitchyardConfig) throws(ReloadError) {
+        do {
+            try applyOpenFileLimit(for: config)
+        } catch {
+            throw ReloadError(error.description)
+        }
         let previous = generation.withLock { $0 }
         let oldWorkers = workers.withLock { $0 }
         let group =
@@ -351,11 +359,17 @@ public final class SwitchyardRuntime: Sendable {
         return server
     }
 
-    /// Starts, claims the PID file, serves until SIGTERM or SIGINT, then shuts down gracefully and removes the PID
-    /// file. SIGHUP (trapped first: its default action would kill the process) and, with `reload.watch`, a change of
-    /// the config file reload the config `configSource` reads.
+    /// Sets the open files limit, starts, claims the PID file, serves until SIGTERM or SIGINT, then shuts down
+    /// gracefully and removes the PID file. SIGHUP (trapped first: its default action would kill the process) and,
+    /// with `reload.watch`, a change of the config file reload the config `configSource` reads.
     public func run(configSource: @escaping @Sendable () throws -> SwitchyardConfig) async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
+        do {
+            try applyOpenFileLimit(for: config)
+        } catch {
+            await shutdown()
+            throw error
+        }
         try await start()
         let process = config.process
         var pidFile: PIDFile?

@@ -13,7 +13,7 @@ import Testing
 
     @Test func unknownKeyWithNothingCloseListsValidKeys() {
         let found = issues(in: "logging: {}\n" + minimalYAML)
-        #expect(found.map(\.message) == ["unknown key \"logging\"; valid keys: log, admin, workers, pid_file, reload, transport, destinations, listeners, pools, triggers, dns"])
+        #expect(found.map(\.message) == ["unknown key \"logging\"; valid keys: log, admin, workers, max_open_files, pid_file, reload, transport, destinations, listeners, pools, triggers, dns"])
     }
 
     @Test func unknownKeysAreFoundAtEveryLevel() {

@@ -56,6 +56,7 @@ extension SwitchyardRuntime {
             metrics.noteAdminAuthFailures(total: admin.authFailures)
         }
         metrics.noteLogLinesDropped(total: LogLineWriter.standardOutput.droppedLines)
+        processMetrics.update()
         return metrics.render()
     }
 

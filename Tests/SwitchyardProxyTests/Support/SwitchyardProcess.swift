@@ -25,13 +25,20 @@ final class SwitchyardProcess: Sendable {
     /// - Parameter stopReadingAfter: when given, output is read only until a line containing this text has arrived;
     ///   after that the pipe stays open but nobody reads it (a stuck log consumer).
     /// - Parameter environment: variables added to the test's own environment.
-    init(arguments: [String], stopReadingAfter: String? = nil, environment: [String: String] = [:]) throws {
+    /// - Parameter launcher: a command that sets something up and then executes the binary in its own place (so
+    ///   the process id stays the binary's), e.g. `["/usr/bin/prlimit", "--nofile=512:4096"]`.
+    init(
+        arguments: [String], stopReadingAfter: String? = nil, environment: [String: String] = [:],
+        launcher: [String] = []
+    ) throws {
         process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binaryPath)
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
         }
-        process.arguments = arguments.contains("--metrics-port") ? arguments : arguments + ["--metrics-port", "0"]
+        let arguments = arguments.contains("--metrics-port") ? arguments : arguments + ["--metrics-port", "0"]
+        let command = launcher + [Self.binaryPath] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         let output = Pipe()
         outputPipe = output
         process.standardOutput = output
