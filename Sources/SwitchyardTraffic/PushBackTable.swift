@@ -1,3 +1,5 @@
+import Atomics
+
 /// Remembers destinations that asked an egress target to back off (a 429 or 503 with `Retry-After`), so the balancer
 /// can prefer other targets for that host until the time is up.
 ///
@@ -5,7 +7,8 @@
 /// dropping the least recently used; expired entries are removed when looked up. A push-back is capped at
 /// `maxPushBack`, so a destination cannot sideline a target for longer than the operator allows.
 ///
-/// Thread-safety: safe from any thread; one short lock per call.
+/// Thread-safety: safe from any thread; one short lock per call, none to find that nothing pushes back (the usual
+/// case, asked on every pick).
 public final class PushBackTable<Target: Hashable & Sendable>: Sendable {
     private struct Key: Hashable, Sendable {
         var target: Target
@@ -15,6 +18,8 @@ public final class PushBackTable<Target: Hashable & Sendable>: Sendable {
     private let maxPushBack: UInt64
     private let clock: any MonotonicClock
     private let entries: LockedValue<LRUCache<Key, UInt64>>
+    /// The entries' count as of the last change, read without the lock.
+    private let storedCount = ManagedAtomic(0)
 
     /// - Parameters:
     ///   - capacity: the most (target, host) pairs remembered at once, at least 1.
@@ -40,6 +45,7 @@ public final class PushBackTable<Target: Hashable & Sendable>: Sendable {
         let key = Key(target: target, host: host)
         entries.withLock { entries in
             entries.set(max(until, entries.value(for: key) ?? 0), for: key)
+            storedCount.store(entries.count, ordering: .relaxed)
         }
     }
 
@@ -53,12 +59,14 @@ public final class PushBackTable<Target: Hashable & Sendable>: Sendable {
 
     /// How much longer `host` asked `target` to wait; nil when it did not, or the time is up.
     public func pushBackRemaining(target: Target, host: String) -> Duration? {
+        guard storedCount.load(ordering: .relaxed) > 0 else { return nil }
         let now = clock.nanoseconds()
         let key = Key(target: target, host: host)
         return entries.withLock { entries in
             guard let until = entries.value(for: key) else { return nil }
             if until > now { return .nanoseconds(Int64(until - now)) }
             entries.removeValue(for: key)
+            storedCount.store(entries.count, ordering: .relaxed)
             return nil
         }
     }

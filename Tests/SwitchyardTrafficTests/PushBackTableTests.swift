@@ -14,6 +14,8 @@ struct PushBackTableTests {
         clock.advance(by: .milliseconds(1))
         #expect(table.pushBackRemaining(target: 1, host: "api.example.com") == nil)
         #expect(table.count == 0, "an expired entry is dropped when looked up")
+        table.pushBack(target: 1, host: "api.example.com", for: .seconds(5))
+        #expect(table.pushBackRemaining(target: 1, host: "api.example.com") == .seconds(5), "an emptied table fills again")
     }
 
     @Test func aShorterPushBackDoesNotShortenALongerOneAndMaxPushBackCapsBoth() {
