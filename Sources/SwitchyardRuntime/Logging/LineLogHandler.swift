@@ -16,8 +16,11 @@ import SwitchyardConfig
 /// blocked event loop.
 public struct LineLogHandler: LogHandler {
     /// The level of every logger of the process, which the admin API changes at run time.
-    /// An index into `Logger.Level.allCases`; an atomic, since every log call reads it.
+    /// An index into `levels`; an atomic, since every log call reads it.
     private static let processLevel = ManagedAtomic(levelIndex(.info))
+    /// `Logger.Level.allCases`, made once: the synthesized property builds a new array on each call, and the level
+    /// is read on every log call, even one below the level.
+    private static let levels = Logger.Level.allCases
 
     public var metadata: Logger.Metadata = [:]
     private let label: String
@@ -32,7 +35,7 @@ public struct LineLogHandler: LogHandler {
 
     /// The process-wide level; setting it changes every logger at once.
     public var logLevel: Logger.Level {
-        get { Logger.Level.allCases[Self.processLevel.load(ordering: .relaxed)] }
+        get { Self.levels[Self.processLevel.load(ordering: .relaxed)] }
         set { Self.setProcessLevel(newValue) }
     }
 
@@ -42,7 +45,7 @@ public struct LineLogHandler: LogHandler {
     }
 
     private static func levelIndex(_ level: Logger.Level) -> Int {
-        Logger.Level.allCases.firstIndex(of: level)!
+        levels.firstIndex(of: level)!
     }
 
     /// Installs this handler for every logger of the process.
