@@ -6,8 +6,9 @@
 #
 #   scripts/cpu-split.sh LABEL PIDS MODE ADDRESS [SECONDS]
 #     PIDS     comma-separated process ids whose CPU is counted (e.g. $(pgrep -x squid | paste -sd,))
-#     MODE     wrk (GET / at ADDRESS, 50 connections), connect (CONNECT tunnels through the proxy at ADDRESS) or
-#              socks5 (SOCKS5 tunnels), tunnels to 127.0.0.1:18081, 50 at a time; connect+GET /+close each
+#     MODE     wrk (GET / at ADDRESS, 50 connections), connect (CONNECT tunnels through the proxy at ADDRESS),
+#              socks5 (SOCKS5 tunnels), both to 127.0.0.1:18081, or relay (plain connections to ADDRESS, a TCP relay
+#              in front of 127.0.0.1:18081, such as Benchmarks/Floor's); 50 at a time, connect+GET /+close each
 #
 # Needs wrk and the bench's connbench (../shared/bench/build_tools.sh). Prints one line.
 set -euo pipefail
@@ -26,9 +27,11 @@ ticks() {  # user and kernel clock ticks of PIDS, reaped children included
 load() {  # SECONDS: runs the load and prints the operations done
     case $MODE in
         wrk) wrk -t1 -c50 -d"$1s" "http://$ADDRESS/" | awk '/requests in/ {print $1}' ;;
-        connect | socks5)
-            local via=(-proxy "$ADDRESS"); [ "$MODE" = socks5 ] && via=(-socks5 "$ADDRESS")
-            "$CONNBENCH" -c 50 -d "$1s" -target 127.0.0.1:18081 "${via[@]}" | sed -n 's/.*"ops":\([0-9]*\).*/\1/p' ;;
+        connect | socks5 | relay)
+            local via=(-proxy "$ADDRESS") target=127.0.0.1:18081
+            [ "$MODE" = socks5 ] && via=(-socks5 "$ADDRESS")
+            [ "$MODE" = relay ] && via=(-direct) target=$ADDRESS
+            "$CONNBENCH" -c 50 -d "$1s" -target "$target" "${via[@]}" | sed -n 's/.*"ops":\([0-9]*\).*/\1/p' ;;
         *) echo "unknown mode $MODE" >&2; exit 2 ;;
     esac
 }
