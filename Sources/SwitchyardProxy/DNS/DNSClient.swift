@@ -87,7 +87,8 @@ struct DNSClient: Sendable {
                 promise.fail(error)
             case .success(let channel):
                 let timer = channel.eventLoop.scheduleTask(in: timeout) {
-                    promise.fail(NoAnswer(description: "\(question.server) did not answer for \(question.name) in time"))
+                    let late = "\(question.server) did not answer for \(question.name) in time"
+                    promise.fail(NoAnswer(description: late))
                 }
                 promise.futureResult.whenComplete { _ in
                     timer.cancel()
@@ -159,7 +160,8 @@ private final class StreamAnswerHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        answer.promise.fail(DNSClient.NoAnswer(description: "\(answer.question.server) closed the TCP connection unanswered"))
+        let closed = "\(answer.question.server) closed the TCP connection unanswered"
+        answer.promise.fail(DNSClient.NoAnswer(description: closed))
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

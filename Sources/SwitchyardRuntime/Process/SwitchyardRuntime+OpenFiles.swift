@@ -20,7 +20,8 @@ extension SwitchyardRuntime {
                 "the listeners' connection slots may need more file descriptors than the process may open",
                 metadata: [
                     "needed": "\(needed)", "limit": "\(after.soft)",
-                    "hint": "raise max_open_files or the hard limit (LimitNOFILE=, ulimit -Hn), or lower max_connections",
+                    "hint":
+                        "raise max_open_files or the hard limit (LimitNOFILE=, ulimit -Hn), or lower max_connections",
                 ])
         }
     }
