@@ -35,7 +35,7 @@ final class ProcessMetrics: Sendable {
     /// Reads the process's figures now.
     func update() {
         if let open = ProcFile.entryCount("/proc/self/fd") { openFiles.set(Int64(open - 1)) }
-        if let limit = OpenFileLimit.current() { maxOpenFiles.set(Int64(min(limit.soft, Int(Int64.max)))) }
+        if let limit = OpenFileLimit.current() { maxOpenFiles.set(Int64(limit.soft)) }
         guard let stat = Self.stat() else { return }
         residentBytes.set(Int64(stat.residentPages * sysconf(Int32(_SC_PAGESIZE))))
         virtualBytes.set(Int64(stat.virtualBytes))

@@ -16,16 +16,14 @@ enum ProcFile {
         return String(decoding: buffer[..<count], as: UTF8.self).split(whereSeparator: \.isWhitespace)
     }
 
-    /// How many entries a directory has (`/proc/self/fd`: the open descriptors, less the one reading it).
+    /// How many entries a directory has that are not hidden (`/proc/self/fd`: the open descriptors, less the one
+    /// reading it). Names are not copied: a scrape of a process holding 20,000 sockets allocates nothing per entry.
     static func entryCount(_ path: String) -> Int? {
         guard let directory = opendir(path) else { return nil }
         defer { closedir(directory) }
         var count = 0
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { count += 1 }
+            if entry.pointee.d_name.0 != CChar(UInt8(ascii: ".")) { count += 1 }
         }
         return count
     }
