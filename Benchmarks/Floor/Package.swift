@@ -4,7 +4,8 @@ import PackageDescription
 // The least a Switchyard-shaped process holds in memory: a YAML config read with Yams (which links Foundation), one
 // NIO event loop and one HTTP/1 listener. Its idle RSS is the floor the README's goals table compares with:
 //   swift build -c release [--static-swift-stdlib] && .build/release/floor & grep VmRSS /proc/$!/status
-// and the floor of a short tunnel (see main.swift): .build/release/floor relay 18400 18081
+// the floor of a short tunnel (see main.swift): .build/release/floor relay 18400 18081
+// and of an HTTP-aware proxy: .build/release/floor http 18401 18081
 
 let package = Package(
     name: "floor",
