@@ -20,7 +20,13 @@ final class UpstreamConnectionPool {
     private let maxIdlePerKey: Int
     private let maxIdleTotal: Int
     private let idleTimeout: TimeAmount
-    private var idle: [Key: [UpstreamHTTPConnection]] = [:]
+    /// A key's idle connections, most recently returned last. A list is a reference, so taking and returning a
+    /// connection hash the key once and never copy the list; empty lists stay until the next sweep.
+    private final class IdleList {
+        var connections: [UpstreamHTTPConnection] = []
+    }
+
+    private var idle: [Key: IdleList] = [:]
     /// Connections in `idle`, across keys.
     private(set) var idleCount = 0
     private var sweeper: RepeatedTask?
@@ -35,9 +41,9 @@ final class UpstreamConnectionPool {
     /// The most recently returned live connection for `key`, if any.
     func take(_ key: Key) -> UpstreamHTTPConnection? {
         eventLoop.preconditionInEventLoop()
+        guard let list = idle[key] else { return nil }
         let now = eventLoop.now
-        while let connection = idle[key]?.popLast() {
-            if idle[key]?.isEmpty == true { idle[key] = nil }
+        while let connection = list.connections.popLast() {
             idleCount -= 1
             connection.pool = nil
             if !connection.isClosed, connection.channel.isActive, !isExpired(connection, at: now) { return connection }
@@ -51,13 +57,12 @@ final class UpstreamConnectionPool {
         eventLoop.preconditionInEventLoop()
         connection.delegate = nil
         connection.responseDeadline.clear()
-        guard !connection.isClosed, idleCount < maxIdleTotal,
-            idle[connection.key, default: []].count < maxIdlePerKey
-        else {
+        let list = idle[connection.key] ?? newList(for: connection.key)
+        guard !connection.isClosed, idleCount < maxIdleTotal, list.connections.count < maxIdlePerKey else {
             connection.close()
             return
         }
-        idle[connection.key, default: []].append(connection)
+        list.connections.append(connection)
         idleCount += 1
         connection.idleSince = eventLoop.now
         connection.pool = self
@@ -68,12 +73,18 @@ final class UpstreamConnectionPool {
         }
     }
 
+    private func newList(for key: Key) -> IdleList {
+        let list = IdleList()
+        idle[key] = list
+        return list
+    }
+
     /// Forgets an idle connection that closed.
     func remove(_ connection: UpstreamHTTPConnection) {
-        guard var list = idle[connection.key], let index = list.firstIndex(where: { $0 === connection }) else { return }
-        list.remove(at: index)
+        guard let list = idle[connection.key], let index = list.connections.firstIndex(where: { $0 === connection })
+        else { return }
+        list.connections.remove(at: index)
         idleCount -= 1
-        idle[connection.key] = list.isEmpty ? nil : list
     }
 
     private func isExpired(_ connection: UpstreamHTTPConnection, at now: NIODeadline) -> Bool {
@@ -83,12 +94,13 @@ final class UpstreamConnectionPool {
     /// Closes the connections idle for longer than the timeout.
     private func sweep() {
         let now = eventLoop.now
-        let expired = idle.values.joined().filter { isExpired($0, at: now) }
+        let expired = idle.values.flatMap { $0.connections.filter { isExpired($0, at: now) } }
         for connection in expired {
             remove(connection)
             connection.pool = nil
             connection.close()
         }
+        idle = idle.filter { !$0.value.connections.isEmpty }
         if idleCount == 0 {
             sweeper?.cancel()
             sweeper = nil
