@@ -42,16 +42,45 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses an address literal the way the socket layer reads one (`inet_pton`); IPv6 without brackets or zone.
+    /// Runs on every forward request (is the destination an address or a name?), so IPv4 is read from the bytes and
+    /// only text with a colon is handed to `inet_pton`, which costs a C string each call.
     public init?(_ text: String) {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            self.init(v4: UInt32(bigEndian: v4.s_addr))
+        if let v4 = Self.parseIPv4(text.utf8) {
+            self.init(v4: v4)
             return
         }
+        guard text.utf8.contains(UInt8(ascii: ":")) else { return nil }
         var v6 = in6_addr()
         guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
         let bytes = withUnsafeBytes(of: &v6) { Array($0) }
         self.init(v6: bytes)
+    }
+
+    /// Dotted-decimal IPv4 as `inet_pton(AF_INET, ...)` reads it: exactly four parts of 1 to 3 digits, each at most
+    /// 255, no leading zeros.
+    static func parseIPv4(_ bytes: String.UTF8View) -> UInt32? {
+        var value: UInt32 = 0
+        var part: UInt32 = 0
+        var digits = 0
+        var parts = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, parts < 3 else { return nil }
+                value = value << 8 | part
+                parts += 1
+                part = 0
+                digits = 0
+            } else if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                guard digits == 0 || part != 0 else { return nil }  // a leading zero
+                part = part * 10 + UInt32(byte - UInt8(ascii: "0"))
+                digits += 1
+                guard part <= 255 else { return nil }
+            } else {
+                return nil
+            }
+        }
+        guard digits > 0, parts == 3 else { return nil }
+        return value << 8 | part
     }
 
     /// The address in network byte order: 4 bytes for IPv4, 16 for IPv6.

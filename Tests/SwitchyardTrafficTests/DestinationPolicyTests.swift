@@ -1,4 +1,7 @@
-import SwitchyardTraffic
+#if canImport(Glibc)
+    import Glibc
+#endif
+@testable import SwitchyardTraffic
 import Testing
 
 struct IPNetworkTests {
@@ -9,6 +12,25 @@ struct IPNetworkTests {
         #expect(IPAddress("10.1.2.3")?.description == "10.1.2.3")
         for text in ["", "1.2.3", "256.1.1.1", "localhost", "[::1]", "::1%lo", "1.2.3.4/8"] {
             #expect(IPAddress(text) == nil, "\(text)")
+        }
+    }
+
+    @Test func readsIPv4TextExactlyAsInetPtonDoes() {
+        var spellings = [
+            "0.0.0.0", "255.255.255.255", "127.0.0.1", "1.2.3.04", "01.2.3.4", "1.2.3.4.", ".1.2.3.4", "1..2.3",
+            "1.2.3.4.5", "1.2.3.256", "1.2.3.1000", "1.2.3.-1", "1.2.3.4 ", " 1.2.3.4", "1.2.3", "1", "", "0.0.0.00",
+            "9.9.9.9x", "1.2.3.4:80", "localhost", "١.٢.٣.٤", "1.2.3.４",
+        ]
+        for _ in 0..<2000 {
+            spellings.append(
+                (0..<Int.random(in: 1...5)).map { _ in
+                    String((0..<Int.random(in: 0...4)).map { _ in "0123456789.".randomElement()! })
+                }.joined(separator: "."))
+        }
+        for text in spellings {
+            var address = in_addr()
+            let expected = inet_pton(AF_INET, text, &address) == 1 ? UInt32(bigEndian: address.s_addr) : nil
+            #expect(IPAddress.parseIPv4(text.utf8) == expected, "\(text)")
         }
     }
 
