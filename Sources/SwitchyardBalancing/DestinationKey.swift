@@ -9,6 +9,16 @@
 public enum DestinationKey {
     /// The key for `host` (a name, an IPv4 address, or an IPv6 address with or without brackets) and `port`.
     public static func make(host: String, port: Int) -> String {
+        let bytes = host.utf8
+        let plain =
+            bytes.first != UInt8(ascii: "[") && bytes.last != UInt8(ascii: ".")
+            && !bytes.contains {
+                $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") || $0 == UInt8(ascii: ":") || $0 >= 0x80
+            }
+        if plain {
+            // The usual spelling, already a key but for the port: no lower-casing copy, no interpolation buffer.
+            return port == 80 || port == 443 ? host : host + ":" + String(port)
+        }
         var name = Substring(host)
         if name.hasPrefix("["), name.hasSuffix("]") {
             name = name.dropFirst().dropLast()

@@ -9,8 +9,8 @@ struct ProxyDestination: Equatable, Sendable {
 
     /// The authority as it belongs in a `Host` header: brackets for IPv6, port omitted when it is 80.
     var hostHeader: String {
-        let bracketed = host.utf8.contains(UInt8(ascii: ":")) ? "[\(host)]" : host
-        return port == 80 ? bracketed : "\(bracketed):\(port)"
+        let bracketed = host.utf8.contains(UInt8(ascii: ":")) ? "[" + host + "]" : host
+        return port == 80 ? bracketed : bracketed + ":" + String(port)
     }
 
     /// Parses `http://host[:port][/path][?query]`. Only `http` is accepted: TLS goes through CONNECT.
