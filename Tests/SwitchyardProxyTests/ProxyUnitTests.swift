@@ -17,6 +17,10 @@ struct ProxyDestinationTests {
         let v6 = ProxyDestination.parseAbsoluteURI("http://[::1]:81?q")
         #expect(v6 == ProxyDestination(host: "::1", port: 81, originForm: "/?q"))
         #expect(v6?.hostHeader == "[::1]:81")
+        // Sliced by bytes: text that is not ASCII around the cuts stays whole.
+        #expect(ProxyDestination.parseAbsoluteURI("http://a.com/é?x=é#é")?.originForm == "/é?x=é")
+        #expect(ProxyDestination.parseAbsoluteURI("http://é.com/") == nil)
+        #expect(ProxyDestination.parseAbsoluteURI("http://a.com:8é/") == nil)
     }
 
     @Test func rejectedTargets() {

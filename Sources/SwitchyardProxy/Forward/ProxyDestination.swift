@@ -25,8 +25,8 @@ struct ProxyDestination: Equatable, Sendable {
         parse(url, allowingTLS: true)
     }
 
-    // The parsers below walk bytes, not Characters: they run on every forward request, and everything they accept
-    // is ASCII.
+    // The parsers below walk and slice bytes, never Characters (a Character index costs a grapheme-break check): they
+    // run on every forward request, and everything they accept is ASCII.
     private static func parse(_ uri: String, allowingTLS: Bool) -> (destination: ProxyDestination, usesTLS: Bool)? {
         let text = uri[...]
         let usesTLS: Bool
@@ -37,15 +37,14 @@ struct ProxyDestination: Equatable, Sendable {
         } else {
             return nil
         }
-        let rest = text.dropFirst(usesTLS ? 8 : 7)
+        let rest = Substring(text.utf8.dropFirst(usesTLS ? 8 : 7))
         let authorityEnd =
             rest.utf8.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
             ?? rest.endIndex
-        guard var destination = parseAuthority(rest[..<authorityEnd], defaultPort: usesTLS ? 443 : 80) else {
-            return nil
-        }
-        var target = rest[authorityEnd...]
-        if let fragment = target.utf8.firstIndex(of: UInt8(ascii: "#")) { target = target[..<fragment] }
+        guard var destination = parseAuthority(Substring(rest.utf8[..<authorityEnd]), defaultPort: usesTLS ? 443 : 80)
+        else { return nil }
+        var target = Substring(rest.utf8[authorityEnd...])
+        if let fragment = target.utf8.firstIndex(of: UInt8(ascii: "#")) { target = Substring(target.utf8[..<fragment]) }
         destination.originForm = target.isEmpty ? "/" : (target.utf8.first == UInt8(ascii: "?") ? "/" + target : String(target))
         return (destination, usesTLS)
     }
@@ -66,17 +65,17 @@ struct ProxyDestination: Equatable, Sendable {
         let portText: Substring?
         if bytes.first == UInt8(ascii: "[") {
             guard let close = bytes.firstIndex(of: UInt8(ascii: "]")) else { return nil }
-            host = authority[authority.index(after: authority.startIndex)..<close]
-            let after = authority[authority.index(after: close)...]
+            host = Substring(bytes[bytes.index(after: bytes.startIndex)..<close])
+            let after = bytes[bytes.index(after: close)...]
             if after.isEmpty {
                 portText = nil
             } else {
-                guard after.utf8.first == UInt8(ascii: ":") else { return nil }
-                portText = after.dropFirst()
+                guard after.first == UInt8(ascii: ":") else { return nil }
+                portText = Substring(after.dropFirst())
             }
         } else if let colon = bytes.firstIndex(of: UInt8(ascii: ":")) {
-            host = authority[..<colon]
-            portText = authority[authority.index(after: colon)...]
+            host = Substring(bytes[..<colon])
+            portText = Substring(bytes[bytes.index(after: colon)...])
             guard !portText!.utf8.contains(UInt8(ascii: ":")) else { return nil }
         } else {
             host = authority
