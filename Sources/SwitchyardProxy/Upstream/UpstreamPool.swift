@@ -107,7 +107,7 @@ public final class UpstreamPool: Sendable {
         let key = hashKey.key(
             clientAddress: clientAddress,
             destination: host,
-            path: head.map { String($0.uri.prefix { $0 != "?" }) },
+            path: head?.uri,  // the key drops the query, and only when the pool hashes by path
             header: { head?.headers.first(name: $0) }
         )
         let request = PickRequest(destination: host, clientAddress: clientAddress, hashKey: key, stickyKey: stickyKey)
