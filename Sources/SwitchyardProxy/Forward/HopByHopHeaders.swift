@@ -55,12 +55,12 @@ enum HopByHopHeaders {
 
     /// Calls `body` with each non-empty, trimmed token of a comma-separated list.
     private static func forEachToken(in list: String, _ body: (Substring) -> Void) {
-        var rest = list[...]
+        var rest = list.utf8[...]
         while !rest.isEmpty {
-            let comma = rest.firstIndex(of: ",") ?? rest.endIndex
-            let token = rest[..<comma].trimmingSpaces()
+            let comma = rest.firstIndex(of: UInt8(ascii: ",")) ?? rest.endIndex
+            let token = Substring(rest[..<comma]).trimmingSpaces()
             if !token.isEmpty { body(token) }
-            rest = comma == rest.endIndex ? "" : rest[rest.index(after: comma)...]
+            rest = comma == rest.endIndex ? rest[comma...] : rest[rest.index(after: comma)...]
         }
     }
 }

@@ -19,6 +19,6 @@ extension Substring {
         let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
         guard let first = bytes.firstIndex(where: { !isBlank($0) }), let last = bytes.lastIndex(where: { !isBlank($0) })
         else { return "" }
-        return self[first...last]
+        return Substring(bytes[first...last])  // byte indices: no Character stepping
     }
 }

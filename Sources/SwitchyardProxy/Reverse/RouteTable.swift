@@ -6,7 +6,7 @@ struct RouteTable: Sendable {
 
     /// The first route the request matches; `host` is its `requestHost`.
     func match(_ head: HTTPRequestHead, host: String) -> ReverseRoute? {
-        let path = head.uri.prefix { $0 != "?" }
+        let path = Substring(head.uri.utf8.prefix { $0 != UInt8(ascii: "?") })
         return routes.first { $0.matches(host: host, path: path, head: head) }
     }
 
@@ -20,10 +20,16 @@ struct RouteTable: Sendable {
         } else {
             return ""
         }
-        if authority.first == "[", let close = authority.firstIndex(of: "]") {
-            return authority[authority.index(after: authority.startIndex)..<close].lowercased()
+        let bytes = authority.utf8
+        let host: Substring
+        if bytes.first == UInt8(ascii: "["), let close = bytes.firstIndex(of: UInt8(ascii: "]")) {
+            host = Substring(bytes[bytes.index(after: bytes.startIndex)..<close])
+        } else {
+            host = Substring(bytes[..<(bytes.firstIndex(of: UInt8(ascii: ":")) ?? bytes.endIndex)])
         }
-        return authority[..<(authority.firstIndex(of: ":") ?? authority.endIndex)].lowercased()
+        // Nearly every Host header is lower-case already: copy it as it is rather than case-map it.
+        let hasUpper = host.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") || $0 >= 0x80 }
+        return hasUpper ? host.lowercased() : String(host)
     }
 }
 
@@ -75,7 +81,8 @@ public struct ReverseRoute: Sendable {
                 return false
             }
         }
-        if let pathPrefix, !path.hasPrefix(pathPrefix) { return false }
+        // Byte for byte, as HAProxy's `path_beg` and nginx's prefix locations compare: a path is ASCII on the wire.
+        if let pathPrefix, !path.utf8.starts(with: pathPrefix.utf8) { return false }
         if let method, head.method.rawValue != method { return false }
         for (name, value) in headers where !head.headers[name].contains(value) {
             return false
