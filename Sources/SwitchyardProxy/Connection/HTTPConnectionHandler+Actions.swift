@@ -22,7 +22,7 @@ extension HTTPConnectionHandler {
             current = Current(
                 head: HTTPRequestHead(version: .http1_1, method: .RAW(value: "-"), uri: "-"),
                 record: RequestRecord(
-                    method: "-", host: "-", requestID: nil, user: nil, client: client.address,
+                    method: "-", target: "-", requestID: nil, user: nil, client: client.address,
                     settings: settings))
             answer(status ?? .badRequest, message)
         case .answerHeadTimeout:

@@ -270,7 +270,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         }
         let requestID = settings.assignsRequestIDs ? (head.headers.first(name: "x-request-id") ?? RequestID.make()) : nil
         let record = RequestRecord(
-            method: head.method.rawValue, host: head.uri, requestID: requestID, user: login?.user,
+            method: head.method.rawValue, target: head.uri, requestID: requestID, user: login?.user,
             client: client.address,
             settings: settings)
         current = Current(head: head, record: record)
@@ -289,7 +289,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             countRejection(status)
             fail(status, current.record.requestID.map { "\(message) (request id \($0))" } ?? message)
         case .upstream(let request):
-            current.record.host = request.destination.hostHeader
+            current.record.destination = request.destination
             let exchange = ProxyExchange(
                 request: request, planner: settings.planner, idleTimeout: settings.idleTimeout,
                 eventLoop: context.eventLoop, responder: self)

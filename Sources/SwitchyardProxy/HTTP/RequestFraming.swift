@@ -25,10 +25,10 @@ enum RequestFraming: Equatable, Sendable {
         var lengths: [Substring] = []
         for (name, value) in head.headers {
             switch name.utf8.count {
-            case 4 where name.lowercased() == "host": hosts += 1
-            case 14 where name.lowercased() == "content-length":
+            case 4 where name.equalsIgnoringASCIICase("host"): hosts += 1
+            case 14 where name.equalsIgnoringASCIICase("content-length"):
                 lengths += value.split(separator: ",", omittingEmptySubsequences: false)
-            case 17 where name.lowercased() == "transfer-encoding":
+            case 17 where name.equalsIgnoringASCIICase("transfer-encoding"):
                 transferEncodings += value.split(separator: ",", omittingEmptySubsequences: false).map {
                     $0.trimmingSpaces().lowercased()
                 }

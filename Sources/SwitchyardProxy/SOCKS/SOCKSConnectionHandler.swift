@@ -139,7 +139,7 @@ final class SOCKSConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
     private func refuseLogin(_ message: String) {
         settings.metrics?.authFailures.increment()
         record = RequestRecord(
-            method: "CONNECT", host: "-", requestID: nil, user: nil, client: context.channel.remoteAddress,
+            method: "CONNECT", target: "-", requestID: nil, user: nil, client: context.channel.remoteAddress,
             settings: settings)
         let reply = ByteBuffer(bytes: SOCKS5PasswordRequest.reply(succeeded: false))
         end(status: 407, last: .authenticationData(reply, complete: true), error: message)
@@ -155,7 +155,7 @@ final class SOCKSConnectionHandler: ChannelInboundHandler, RemovableChannelHandl
             }
         let authority = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         record = RequestRecord(
-            method: "CONNECT", host: authority, requestID: nil, user: user, client: context.channel.remoteAddress,
+            method: "CONNECT", target: authority, requestID: nil, user: user, client: context.channel.remoteAddress,
             settings: settings)
         guard request.command == .connect else {
             return end(status: 501, reply: .commandUnsupported, error: "only the SOCKS5 CONNECT command is served")

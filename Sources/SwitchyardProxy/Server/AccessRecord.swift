@@ -22,8 +22,11 @@ struct AccessRecord {
     var requestID: String? = nil
     var error: String?
 
+    /// The level of an access line: info, or warning for a request that failed.
+    static func level(failed: Bool) -> Logger.Level { failed ? .warning : .info }
+
     func emit(to logger: Logger) {
-        let level: Logger.Level = error == nil ? .info : .warning
+        let level = Self.level(failed: error != nil)
         guard logger.logLevel <= level else { return }
         var metadata: Logger.Metadata = [
             "listener": .string(listener),

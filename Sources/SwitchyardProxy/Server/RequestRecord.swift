@@ -5,8 +5,10 @@ import NIOCore
 /// count it joined at its start is left at the same moment.
 final class RequestRecord {
     let method: String
-    /// What the access line names as the destination: the host (or request target, before one is known).
-    var host: String
+    /// What the access line names as the destination until it is known: the request target.
+    let target: String
+    /// Where the request went, once planned; the access line names it in `Host` form, built only when it is written.
+    var destination: ProxyDestination?
     let start = NIODeadline.now()
     let requestID: String?
     let user: String?
@@ -16,10 +18,10 @@ final class RequestRecord {
     private let settings: ProxyListenerSettings
     private var finished = false
 
-    init(method: String, host: String, requestID: String?, user: String?, client: SocketAddress?,
+    init(method: String, target: String, requestID: String?, user: String?, client: SocketAddress?,
          settings: ProxyListenerSettings) {
         self.method = method
-        self.host = host
+        self.target = target
         self.requestID = requestID
         self.user = user
         self.client = client
@@ -42,12 +44,13 @@ final class RequestRecord {
             lease.pool.metrics?.stats.record(latency: duration, succeeded: succeeded, bytesIn: bytesIn, bytesOut: bytesOut)
             lease.metrics?.served(duration: duration, succeeded: succeeded, bytesIn: bytesIn, bytesOut: bytesOut)
         }
+        guard settings.logger.logLevel <= AccessRecord.level(failed: error != nil) else { return }
         AccessRecord(
             listener: settings.listenerName,
             client: client,
             user: user,
             method: method,
-            host: host,
+            host: destination?.hostHeader ?? target,
             pool: lease?.pool.name,
             target: lease?.route.id,
             sticky: lease?.sticky.map { "\($0.outcome)" },
