@@ -6,7 +6,8 @@
 #
 #   scripts/cpu-split.sh LABEL PIDS MODE ADDRESS [SECONDS]
 #     PIDS     comma-separated process ids whose CPU is counted (e.g. $(pgrep -x squid | paste -sd,))
-#     MODE     wrk (GET / at ADDRESS, 50 connections), connect (CONNECT tunnels through the proxy at ADDRESS),
+#     MODE     wrk (GET / at ADDRESS, 50 connections), forward (GET http://127.0.0.1:18081/ through the forward
+#              proxy at ADDRESS, 50 connections), connect (CONNECT tunnels through the proxy at ADDRESS),
 #              socks5 (SOCKS5 tunnels), both to 127.0.0.1:18081, or relay (plain connections to ADDRESS, a TCP relay
 #              in front of 127.0.0.1:18081, such as Benchmarks/Floor's); 50 at a time, connect+GET /+close each
 #
@@ -27,6 +28,10 @@ ticks() {  # user and kernel clock ticks of PIDS, reaped children included
 load() {  # SECONDS: runs the load and prints the operations done
     case $MODE in
         wrk) wrk -t1 -c50 -d"$1s" "http://$ADDRESS/" | awk '/requests in/ {print $1}' ;;
+        forward)  # wrk reads its script more than once: a file, not a pipe
+            local script; script=$(mktemp --suffix=.lua); echo 'wrk.path = "http://127.0.0.1:18081/"' > "$script"
+            wrk -t1 -c50 -d"$1s" -s "$script" "http://$ADDRESS/" | awk '/requests in/ {print $1}'
+            rm -f "$script" ;;
         connect | socks5 | relay)
             local via=(-proxy "$ADDRESS") target=127.0.0.1:18081
             [ "$MODE" = socks5 ] && via=(-socks5 "$ADDRESS")
