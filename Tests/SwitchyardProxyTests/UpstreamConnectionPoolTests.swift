@@ -43,6 +43,27 @@ struct UpstreamConnectionPoolTests {
         #expect(pool.take(key) == nil)
     }
 
+    /// Many destinations pass through a forward proxy: a refused connection leaves no list behind, and a list its
+    /// connections were taken from goes at the next sweep.
+    @Test func listsDoNotOutliveTheirConnections() throws {
+        let loop = EmbeddedEventLoop()
+        let pool = UpstreamConnectionPool(eventLoop: loop, maxIdlePerKey: 1, maxIdleTotal: 1, idleTimeout: .seconds(60))
+        let first = UpstreamConnectionPool.Key(route: "r", host: "a", port: 80)
+        pool.put(try connection(first, on: loop))
+        for host in 0..<100 {
+            pool.put(try connection(UpstreamConnectionPool.Key(route: "r", host: "h\(host)", port: 80), on: loop))
+        }
+        let closed = try connection(UpstreamConnectionPool.Key(route: "r", host: "closed", port: 80), on: loop)
+        closed.markClosed()
+        pool.put(closed)
+        #expect(pool.idleCount == 1 && pool.keysHeld == 1, "refused connections make no list")
+        #expect(pool.take(first) != nil)
+        #expect(pool.keysHeld == 1, "an emptied list waits for the sweep")
+        pool.put(try connection(UpstreamConnectionPool.Key(route: "r", host: "b", port: 80), on: loop))
+        loop.advanceTime(by: .seconds(31))
+        #expect(pool.keysHeld == 1, "the sweep dropped the empty list and kept the live one")
+    }
+
     /// A pool a reload replaced is no longer used; its sweeping must not keep it (and a timer) alive for ever.
     @Test func aPoolLeftEmptyStopsSweepingAndIsFreed() throws {
         let loop = EmbeddedEventLoop()

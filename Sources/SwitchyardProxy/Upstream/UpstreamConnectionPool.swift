@@ -29,6 +29,8 @@ final class UpstreamConnectionPool {
     private var idle: [Key: IdleList] = [:]
     /// Connections in `idle`, across keys.
     private(set) var idleCount = 0
+    /// Keys with a list, empty or not: a forward proxy meets many destinations, and this must not grow with them.
+    var keysHeld: Int { idle.count }
     private var sweeper: RepeatedTask?
 
     init(eventLoop: any EventLoop, maxIdlePerKey: Int, maxIdleTotal: Int, idleTimeout: TimeAmount) {
@@ -57,12 +59,13 @@ final class UpstreamConnectionPool {
         eventLoop.preconditionInEventLoop()
         connection.delegate = nil
         connection.responseDeadline.clear()
-        let list = idle[connection.key] ?? newList(for: connection.key)
-        guard !connection.isClosed, idleCount < maxIdleTotal, list.connections.count < maxIdlePerKey else {
+        // A list is made only for a connection that is kept: refused ones must not leave empty lists behind.
+        let list = idle[connection.key]
+        guard !connection.isClosed, idleCount < maxIdleTotal, (list?.connections.count ?? 0) < maxIdlePerKey else {
             connection.close()
             return
         }
-        list.connections.append(connection)
+        (list ?? newList(for: connection.key)).connections.append(connection)
         idleCount += 1
         connection.idleSince = eventLoop.now
         connection.pool = self
