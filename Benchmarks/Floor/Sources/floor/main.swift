@@ -36,23 +36,30 @@ final class OK: ChannelInboundHandler {
     }
 }
 
-/// Writes what one channel reads to its partner (holding it until the partner is connected), and closes the
-/// partner when it closes.
-final class Relay: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    private var pending: [ByteBuffer] = []
+/// Writes what one channel reads, converted by `convert`, to its partner (holding it until the partner is
+/// connected), flushes the partner once per read burst, and closes the partner when its own channel closes. Bytes to
+/// bytes it is the bare TCP relay; request parts to client request parts and back it is the bare HTTP/1 proxy.
+final class Relay<Inbound, Outbound: Sendable>: ChannelInboundHandler {
+    typealias InboundIn = Inbound
+    private let convert: (Inbound) -> Outbound
+    private var pending: [Outbound] = []
     private var partner: (any Channel)?
+
+    init(partner: (any Channel)? = nil, convert: @escaping (Inbound) -> Outbound) {
+        self.partner = partner
+        self.convert = convert
+    }
 
     func connect(to channel: any Channel) {
         partner = channel
-        for buffer in pending { channel.write(buffer, promise: nil) }
+        for item in pending { channel.write(item, promise: nil) }
         pending = []
         channel.flush()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let buffer = Self.unwrapInboundIn(data)
-        if let partner { partner.write(buffer, promise: nil) } else { pending.append(buffer) }
+        let item = convert(Self.unwrapInboundIn(data))
+        if let partner { partner.write(item, promise: nil) } else { pending.append(item) }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -69,71 +76,21 @@ final class Relay: ChannelInboundHandler {
     }
 }
 
-/// The client side of the bare HTTP/1 proxy: passes request parts to the upstream (holding them until it is
-/// connected) and writes the upstream's response parts back.
-final class HTTPRelayServerSide: ChannelInboundHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
-    private var pending: [HTTPClientRequestPart] = []
-    private var upstream: (any Channel)?
-
-    func connect(to channel: any Channel) {
-        upstream = channel
-        for part in pending { channel.write(part, promise: nil) }
-        pending = []
-        channel.flush()
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part: HTTPClientRequestPart
-        switch Self.unwrapInboundIn(data) {
-        case .head(let head): part = .head(head)
-        case .body(let body): part = .body(.byteBuffer(body))
-        case .end(let trailers): part = .end(trailers)
-        }
-        if let upstream { upstream.write(part, promise: nil) } else { pending.append(part) }
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        upstream?.flush()
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        upstream?.close(promise: nil)
-        upstream = nil
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
+/// A request part as read from the client, as written to the upstream.
+func upstreamPart(_ part: HTTPServerRequestPart) -> HTTPClientRequestPart {
+    switch part {
+    case .head(let head): .head(head)
+    case .body(let body): .body(.byteBuffer(body))
+    case .end(let trailers): .end(trailers)
     }
 }
 
-/// The upstream side of the bare HTTP/1 proxy: passes response parts to the client.
-final class HTTPRelayClientSide: ChannelInboundHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    let client: any Channel
-    init(client: any Channel) { self.client = client }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part: HTTPServerResponsePart
-        switch Self.unwrapInboundIn(data) {
-        case .head(let head): part = .head(head)
-        case .body(let body): part = .body(.byteBuffer(body))
-        case .end(let trailers): part = .end(trailers)
-        }
-        client.write(part, promise: nil)
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        client.flush()
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        client.close(promise: nil)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
+/// A response part as read from the upstream, as written to the client.
+func clientPart(_ part: HTTPClientResponsePart) -> HTTPServerResponsePart {
+    switch part {
+    case .head(let head): .head(head)
+    case .body(let body): .body(.byteBuffer(body))
+    case .end(let trailers): .end(trailers)
     }
 }
 
@@ -143,8 +100,8 @@ let channel: any Channel
 if arguments.count >= 4, arguments[1] == "relay", let port = Int(arguments[2]), let target = Int(arguments[3]) {
     channel = try ServerBootstrap(group: group)
         .childChannelInitializer { client in
-            let inbound = Relay()
-            let outbound = Relay()
+            let inbound = Relay<ByteBuffer, ByteBuffer> { $0 }
+            let outbound = Relay<ByteBuffer, ByteBuffer> { $0 }
             return client.pipeline.addHandler(inbound).map {
                 ClientBootstrap(group: client.eventLoop)
                     .channelInitializer { $0.pipeline.addHandler(outbound) }
@@ -164,7 +121,7 @@ if arguments.count >= 4, arguments[1] == "relay", let port = Int(arguments[2]), 
 } else if arguments.count >= 4, arguments[1] == "http", let port = Int(arguments[2]), let target = Int(arguments[3]) {
     channel = try ServerBootstrap(group: group)
         .childChannelInitializer { client in
-            let serverSide = HTTPRelayServerSide()
+            let serverSide = Relay(convert: upstreamPart)
             return client.eventLoop.makeCompletedFuture {
                 try client.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false)
                 try client.pipeline.syncOperations.addHandler(serverSide)
@@ -172,7 +129,7 @@ if arguments.count >= 4, arguments[1] == "relay", let port = Int(arguments[2]), 
                     .channelInitializer { upstream in
                         upstream.eventLoop.makeCompletedFuture {
                             try upstream.pipeline.syncOperations.addHTTPClientHandlers()
-                            try upstream.pipeline.syncOperations.addHandler(HTTPRelayClientSide(client: client))
+                            try upstream.pipeline.syncOperations.addHandler(Relay(partner: client, convert: clientPart))
                         }
                     }
                     .connect(host: "127.0.0.1", port: target)
