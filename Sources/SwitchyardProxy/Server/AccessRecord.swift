@@ -23,11 +23,15 @@ struct AccessRecord {
     var error: String?
 
     /// The level of an access line: info, or warning for a request that failed.
-    static func level(failed: Bool) -> Logger.Level { failed ? .warning : .info }
+    private static func level(failed: Bool) -> Logger.Level { failed ? .warning : .info }
 
+    /// Whether `logger` writes the line of a request that did or did not fail. Callers ask before building a record,
+    /// so a log that leaves access lines out costs nothing per request.
+    static func isWritten(failed: Bool, by logger: Logger) -> Bool { logger.logLevel <= level(failed: failed) }
+
+    /// Writes the line; the caller has checked `isWritten` first.
     func emit(to logger: Logger) {
         let level = Self.level(failed: error != nil)
-        guard logger.logLevel <= level else { return }
         var metadata: Logger.Metadata = [
             "listener": .string(listener),
             "client": .string(client?.endpoint ?? "?"),

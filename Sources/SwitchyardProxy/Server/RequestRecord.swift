@@ -44,7 +44,7 @@ final class RequestRecord {
             lease.pool.metrics?.stats.record(latency: duration, succeeded: succeeded, bytesIn: bytesIn, bytesOut: bytesOut)
             lease.metrics?.served(duration: duration, succeeded: succeeded, bytesIn: bytesIn, bytesOut: bytesOut)
         }
-        guard settings.logger.logLevel <= AccessRecord.level(failed: error != nil) else { return }
+        guard AccessRecord.isWritten(failed: error != nil, by: settings.logger) else { return }
         AccessRecord(
             listener: settings.listenerName,
             client: client,
